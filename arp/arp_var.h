@@ -1,0 +1,37 @@
+/*
+ * ARP resolver (RFC 826, RFC 1122 2.3.2) inside the stack.
+ */
+#ifndef WS_ARP_VAR_H
+#define WS_ARP_VAR_H
+
+#include <stdint.h>
+
+#include <wirestack/time.h>
+
+#include "core/pkt.h"
+
+struct ws_stack;
+
+/* Create/destroy the resolver state (st->arp).  0 or WS_ENOMEM. */
+int arp_attach(struct ws_stack *st);
+void arp_detach(struct ws_stack *st);
+
+/* An ARP packet with the Ethernet header already stripped.  Consumes p. */
+void arp_input(struct ws_stack *st, struct pkt *p);
+
+/*
+ * Send an IPv4 datagram (p starts at the IP header) to the on-link
+ * neighbour `nexthop`: at once if its MAC is known, else queued on the
+ * entry while a request goes out.  Consumes p.  Returns 0, WS_ENOBUFS
+ * (hold queue full: dropped and counted) or WS_ENOMEM.
+ */
+int arp_output(struct ws_stack *st, struct pkt *p, uint32_t nexthop);
+
+/* Broadcast a gratuitous ARP for our address. */
+void arp_announce(struct ws_stack *st);
+
+/* Run expired retries and expiries at st->now. */
+void arp_timer(struct ws_stack *st);
+ws_time_t arp_next_deadline(const struct ws_stack *st);
+
+#endif /* WS_ARP_VAR_H */

@@ -1,0 +1,163 @@
+/*
+ * wirestack: link devices.
+ *
+ * A device moves whole frames.  It is a small vtable (after lwIP's netif),
+ * so devices compose at run time: a fault injector or a pcap-file writer
+ * wraps any other device and is itself a device.
+ *
+ * Ownership: ws_link_send() borrows the frame (the device copies it or
+ * writes it out before returning); frames handed to a ws_link_rx_fn are
+ * borrowed for the duration of the callback only.  A wrapper owns the
+ * device it wraps and closes it with itself.
+ */
+#ifndef WIRESTACK_LINK_H
+#define WIRESTACK_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wirestack/time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ws_medium {
+	WS_MEDIUM_ETHERNET = 1, /* frames carry an Ethernet header; ARP runs */
+	WS_MEDIUM_IP = 2,       /* frames are bare IPv4 datagrams; no ARP */
+};
+
+struct ws_link_stats {
+	uint64_t rx_frames;   /* frames delivered up */
+	uint64_t rx_bytes;
+	uint64_t tx_frames;   /* frames accepted for sending */
+	uint64_t tx_bytes;
+	uint64_t tx_errors;   /* the device refused or failed a send */
+	uint64_t rx_dropped;  /* dropped by the device (kernel or queue) */
+	uint64_t fault_dropped;    /* fault injector: dropped on purpose */
+	uint64_t fault_duplicated; /* fault injector: sent twice */
+	uint64_t fault_reordered;  /* fault injector: held back behind the next */
+	uint64_t fault_corrupted;  /* fault injector: one byte flipped */
+};
+
+/* Called once per received frame; the frame is valid during the call only. */
+typedef void (*ws_link_rx_fn)(void *arg, const uint8_t *frame, size_t len);
+
+struct ws_link;
+
+struct ws_link_ops {
+	const char *kind; /* "pcap", "rawip", "mem", "fault", "pcapw" */
+	/*
+	 * Deliver up to `max` received frames to fn.  Returns the number
+	 * delivered (0 when none are waiting; never blocks) or a WS_E* code.
+	 */
+	int (*recv)(struct ws_link *l, ws_time_t now, ws_link_rx_fn fn,
+	    void *arg, unsigned max);
+	/* Send one frame; 0 or a WS_E* code.  The frame is borrowed. */
+	int (*send)(struct ws_link *l, ws_time_t now, const uint8_t *frame,
+	    size_t len);
+	/* A file descriptor that polls readable when frames wait, or -1. */
+	int (*fd)(struct ws_link *l);
+	/* When the device next has something to do (delayed frames); optional. */
+	ws_time_t (*next_deadline)(struct ws_link *l);
+	/* Release everything, including any wrapped device. */
+	void (*close)(struct ws_link *l);
+};
+
+/*
+ * The common part of every device; implementations embed it first.  Users
+ * may write their own devices by filling in ops and these fields.
+ */
+struct ws_link {
+	const struct ws_link_ops *ops;
+	enum ws_medium medium;
+	uint8_t hwaddr[6];          /* our MAC (Ethernet medium only) */
+	uint32_t mtu;               /* largest IP datagram, without link header */
+	char name[32];              /* for messages: "eth0", "mem0", ... */
+	struct ws_link_stats stats; /* maintained by the device */
+};
+
+int ws_link_recv(struct ws_link *l, ws_time_t now, ws_link_rx_fn fn,
+    void *arg, unsigned max);
+int ws_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
+    size_t len);
+int ws_link_fd(struct ws_link *l);
+ws_time_t ws_link_next_deadline(struct ws_link *l);
+void ws_link_close(struct ws_link *l);
+
+/* ---- Ethernet on a real interface: libpcap capture, libnet injection ---- */
+
+struct ws_link_pcap_config {
+	const char *ifname;       /* required: "eth0" */
+	const uint8_t *hwaddr;    /* NULL: the interface's own MAC; else ours
+	                             (the interface is put in promiscuous mode) */
+	int snaplen;              /* 0: MTU + link header */
+	int buffer_size;          /* kernel capture buffer, bytes; 0: 4 MiB */
+};
+
+/*
+ * Open `cfg->ifname` for capture and injection.  A BPF filter passes only
+ * frames for our MAC, broadcast and ARP.  errbuf (may be NULL) receives a
+ * one-line reason on failure.
+ * Errors: WS_ENODEV (no such interface), WS_EPERM (needs CAP_NET_RAW:
+ * run with sudo or setcap cap_net_raw,cap_net_admin+ep), WS_EIO, WS_ENOMEM.
+ */
+int ws_link_pcap_open(struct ws_link **out, const struct ws_link_pcap_config *cfg,
+    char *errbuf, size_t errlen);
+
+/* ---- Raw IPv4 with IP_HDRINCL (loopback mode; medium IP, no ARP) ---- */
+
+/*
+ * Open a raw IPv4 socket that sends whole datagrams (IP_HDRINCL) and
+ * receives TCP and ICMP datagrams addressed to `local_addr` (host byte
+ * order).  Errors: WS_EPERM, WS_EIO, WS_ENOMEM.
+ */
+int ws_link_rawip_open(struct ws_link **out, uint32_t local_addr,
+    char *errbuf, size_t errlen);
+
+/* ---- In-memory pair for tests and benchmarks ---- */
+
+struct ws_link_mem_config {
+	enum ws_medium medium; /* default Ethernet */
+	uint32_t mtu;          /* default 1500 */
+	uint32_t queue_limit;  /* frames queued per direction; default 4096 */
+	uint64_t rate_bps;     /* 0: unlimited; else serialization delay */
+	uint64_t delay_us;     /* one-way propagation delay */
+};
+
+/*
+ * Two devices joined back to back: what one sends, the other receives (at
+ * send time + delay + serialization, in the caller's virtual time).  MACs
+ * are 02:00:00:00:00:01 and :02.  Either end may be closed first.
+ */
+int ws_link_mem_pair(struct ws_link **a, struct ws_link **b,
+    const struct ws_link_mem_config *cfg);
+
+/* ---- Wrappers ---- */
+
+struct ws_fault_config {
+	double drop;      /* probability per frame, 0..1, each direction */
+	double duplicate;
+	double reorder;   /* hold a frame back behind the next one */
+	double corrupt;   /* flip one random byte */
+	uint64_t seed;    /* same seed, same faults */
+	unsigned reorder_max_us; /* release a held frame after this; default 5000 */
+};
+
+/* Wrap `inner` with seeded faults in both directions.  Takes ownership. */
+int ws_link_fault_wrap(struct ws_link **out, struct ws_link *inner,
+    const struct ws_fault_config *cfg);
+
+/*
+ * Wrap `inner` so that every frame in and out is appended to a pcap
+ * savefile at `path` (LINKTYPE_ETHERNET or LINKTYPE_RAW by medium).
+ * Timestamps are the `now` values passed in.  Takes ownership.
+ */
+int ws_link_pcapw_wrap(struct ws_link **out, struct ws_link *inner,
+    const char *path, char *errbuf, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WIRESTACK_LINK_H */

@@ -1,0 +1,150 @@
+/*
+ * wirestack: TCP sockets.
+ *
+ * Non-blocking sockets on a stack.  Calls never wait; they return
+ * WS_EAGAIN when they would, and readiness is reported by ws_tcp_events()
+ * (and by the optional event callback) after each ws_stack_poll().  The
+ * blocking convenience calls in loop.h build on these.
+ *
+ * Lifetime: a socket handle stays valid until ws_tcp_close() or
+ * ws_tcp_abort().  After ws_tcp_close() the stack finishes the connection
+ * (FIN, TIME_WAIT) on its own and frees it; the handle must not be used.
+ */
+#ifndef WIRESTACK_TCP_H
+#define WIRESTACK_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <wirestack/stack.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ws_tcp;
+
+/* Readiness bits returned by ws_tcp_events(). */
+#define WS_TCP_READABLE 0x01 /* data, EOF, or (listener) a connection waits */
+#define WS_TCP_WRITABLE 0x02 /* send buffer has room (connection established) */
+#define WS_TCP_CLOSED 0x04   /* the peer closed its side (EOF after data) */
+#define WS_TCP_ERROR 0x08    /* an error is pending: see ws_tcp_error() */
+#define WS_TCP_CONNECTED 0x10 /* the handshake completed */
+
+typedef void (*ws_tcp_event_fn)(struct ws_tcp *s, unsigned events, void *arg);
+
+/* Options for ws_tcp_setopt(). */
+enum ws_tcp_opt {
+	WS_TCP_NODELAY = 1,   /* 1: disable Nagle */
+	WS_TCP_SNDBUF,        /* bytes; before connect/listen */
+	WS_TCP_RCVBUF,        /* bytes; before connect/listen */
+	WS_TCP_CC,            /* WS_TCP_CC_NEWRENO or WS_TCP_CC_CUBIC */
+	WS_TCP_KEEPALIVE,     /* 1: send keep-alive probes */
+	WS_TCP_KEEPIDLE,      /* seconds idle before the first probe */
+	WS_TCP_KEEPINTVL,     /* seconds between probes */
+	WS_TCP_KEEPCNT,       /* unanswered probes before giving up */
+	WS_TCP_SACK,          /* 1 (default): offer SACK */
+	WS_TCP_WSCALE,        /* 1 (default): offer window scaling */
+	WS_TCP_TIMESTAMPS,    /* 1 (default): offer timestamps */
+	WS_TCP_MAXSEG,        /* clamp our MSS */
+};
+
+#define WS_TCP_CC_NEWRENO 0
+#define WS_TCP_CC_CUBIC 1
+
+enum ws_tcp_state {
+	WS_TCPS_CLOSED, WS_TCPS_LISTEN, WS_TCPS_SYN_SENT, WS_TCPS_SYN_RECEIVED,
+	WS_TCPS_ESTABLISHED, WS_TCPS_CLOSE_WAIT, WS_TCPS_FIN_WAIT_1,
+	WS_TCPS_CLOSING, WS_TCPS_LAST_ACK, WS_TCPS_FIN_WAIT_2,
+	WS_TCPS_TIME_WAIT,
+};
+
+/* What ss -ti shows, for one connection. */
+struct ws_tcp_info {
+	enum ws_tcp_state state;
+	uint32_t local_addr, remote_addr;
+	uint16_t local_port, remote_port;
+	uint32_t rtt_us, rttvar_us, rto_us;
+	uint32_t snd_mss, rcv_mss;
+	uint32_t snd_cwnd, snd_ssthresh; /* bytes */
+	uint32_t snd_wnd, rcv_wnd;       /* bytes, unscaled */
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t sack_ok, ts_ok;
+	uint32_t unacked;                /* bytes in flight */
+	uint64_t bytes_sent, bytes_acked, bytes_received;
+	uint64_t retransmits;            /* segments retransmitted */
+	uint64_t rtos;                   /* retransmission timeouts */
+};
+
+/* Create an unconnected socket.  Errors: WS_ENOMEM. */
+int ws_tcp_open(struct ws_stack *st, struct ws_tcp **out);
+
+/* Set an option.  Errors: WS_EINVAL, WS_EISCONN (too late). */
+int ws_tcp_setopt(struct ws_tcp *s, enum ws_tcp_opt opt, int value);
+
+/* Listen on our address at `port` with at most `backlog` pending.
+ * Errors: WS_EADDRINUSE, WS_EINVAL, WS_EISCONN. */
+int ws_tcp_listen(struct ws_tcp *s, uint16_t port, int backlog);
+
+/* Take a connection that completed its handshake.  Errors: WS_EAGAIN,
+ * WS_EINVAL (not listening). */
+int ws_tcp_accept(struct ws_tcp *listener, struct ws_tcp **out);
+
+/*
+ * Start an active open to addr:port from a random ephemeral port (or the
+ * port given to ws_tcp_bind()).  Returns WS_EINPROGRESS; completion shows
+ * as WS_TCP_CONNECTED | WS_TCP_WRITABLE, failure as WS_TCP_ERROR with
+ * ws_tcp_error() = WS_ECONNREFUSED, WS_ETIMEDOUT or WS_EHOSTUNREACH.
+ * Errors: WS_EISCONN, WS_EADDRNOTAVAIL, WS_ENOMEM.
+ */
+int ws_tcp_connect(struct ws_tcp *s, uint32_t addr, uint16_t port);
+
+/* Choose the local port before connect.  Errors: WS_EADDRINUSE. */
+int ws_tcp_bind(struct ws_tcp *s, uint16_t port);
+
+/* Queue up to len bytes; returns bytes taken (> 0), or WS_EAGAIN (buffer
+ * full), WS_ENOTCONN, WS_EPIPE (after shutdown), or the pending error. */
+ssize_t ws_tcp_send(struct ws_tcp *s, const void *buf, size_t len);
+
+/* Read up to len bytes; returns bytes read, 0 at end of stream, WS_EAGAIN
+ * when nothing waits, or the pending error (WS_ECONNRESET, ...). */
+ssize_t ws_tcp_recv(struct ws_tcp *s, void *buf, size_t len);
+
+#define WS_SHUT_RD 0
+#define WS_SHUT_WR 1
+#define WS_SHUT_RDWR 2
+/* Half-close: WS_SHUT_WR sends FIN after the queued data. */
+int ws_tcp_shutdown(struct ws_tcp *s, int how);
+
+/* Graceful close (FIN after queued data); releases the handle. */
+int ws_tcp_close(struct ws_tcp *s);
+
+/* Send RST, drop everything, release the handle. */
+void ws_tcp_abort(struct ws_tcp *s);
+
+/* Current readiness (WS_TCP_* bits). */
+unsigned ws_tcp_events(const struct ws_tcp *s);
+
+/* The pending asynchronous error (0 if none); reading it clears it. */
+int ws_tcp_error(struct ws_tcp *s);
+
+/* Call fn whenever readiness may have changed (from inside poll/input). */
+void ws_tcp_set_callback(struct ws_tcp *s, ws_tcp_event_fn fn, void *arg);
+
+void *ws_tcp_userdata(const struct ws_tcp *s);
+void ws_tcp_set_userdata(struct ws_tcp *s, void *data);
+
+int ws_tcp_info(const struct ws_tcp *s, struct ws_tcp_info *info);
+
+/* Bytes that can be sent / read right now. */
+size_t ws_tcp_sendspace(const struct ws_tcp *s);
+size_t ws_tcp_recvavail(const struct ws_tcp *s);
+
+const char *ws_tcp_state_name(enum ws_tcp_state state);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WIRESTACK_TCP_H */

@@ -1,0 +1,47 @@
+/*
+ * Dispatch through a device's vtable.
+ */
+#include "config.h"
+
+#include <wirestack/err.h>
+#include <wirestack/link.h>
+
+#include "core/stack_var.h"
+
+WS_EXPORT int
+ws_link_recv(struct ws_link *l, ws_time_t now, ws_link_rx_fn fn, void *arg,
+    unsigned max)
+{
+	return l->ops->recv(l, now, fn, arg, max);
+}
+
+WS_EXPORT int
+ws_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
+    size_t len)
+{
+	int error = l->ops->send(l, now, frame, len);
+
+	if (error != 0)
+		l->stats.tx_errors++;
+	return error;
+}
+
+WS_EXPORT int
+ws_link_fd(struct ws_link *l)
+{
+	return l->ops->fd != NULL ? l->ops->fd(l) : -1;
+}
+
+WS_EXPORT ws_time_t
+ws_link_next_deadline(struct ws_link *l)
+{
+	return l->ops->next_deadline != NULL ? l->ops->next_deadline(l)
+					     : WS_TIME_NEVER;
+}
+
+WS_EXPORT void
+ws_link_close(struct ws_link *l)
+{
+	if (l != NULL)
+		l->ops->close(l);
+}

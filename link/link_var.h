@@ -1,0 +1,31 @@
+/*
+ * Ethernet input and output inside the stack (the layer between a device
+ * and ARP/IPv4).  Devices themselves live in the other files of link/, behind ws_link_ops.
+ */
+#ifndef WS_LINK_VAR_H
+#define WS_LINK_VAR_H
+
+#include <stdint.h>
+
+#include "core/pkt.h"
+
+struct ws_stack;
+
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_ARP 0x0806
+
+/*
+ * A received Ethernet frame: checks length and destination, strips the
+ * header and hands the payload to arp_input() or ip4_input().  Consumes p;
+ * drops are counted in stats.ether.
+ */
+void ether_input(struct ws_stack *st, struct pkt *p);
+
+/*
+ * Prepend an Ethernet header (our MAC as source) and queue the frame with
+ * stack_xmit().  Consumes p.  Returns 0 or WS_ENOBUFS (no headroom).
+ */
+int ether_output(struct ws_stack *st, struct pkt *p, const uint8_t dst[6],
+    uint16_t ethertype);
+
+#endif /* WS_LINK_VAR_H */
