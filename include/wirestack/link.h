@@ -107,13 +107,30 @@ int ws_link_pcap_open(struct ws_link **out, const struct ws_link_pcap_config *cf
 
 /* ---- Raw IPv4 with IP_HDRINCL (loopback mode; medium IP, no ARP) ---- */
 
+struct ws_link_rawip_config {
+	uint32_t local_addr;  /* host order; 0: 127.0.0.1 */
+	/*
+	 * The kernel hands a raw socket every TCP datagram of the host,
+	 * including the ones we sent ourselves (they loop back).  Only TCP
+	 * datagrams to local_addr that match these ports are delivered:
+	 * a server sets local_port (its listening port), a client sets
+	 * remote_port (the server's); 0 means any.
+	 */
+	uint16_t local_port;
+	uint16_t remote_port;
+	uint32_t mark;        /* SO_MARK on what we send (0: none), so a
+	                         firewall rule can tell our RSTs from the
+	                         kernel's */
+	uint32_t mtu;         /* 0: 1500 */
+};
+
 /*
- * Open a raw IPv4 socket that sends whole datagrams (IP_HDRINCL) and
- * receives TCP and ICMP datagrams addressed to `local_addr` (host byte
- * order).  Errors: WS_EPERM, WS_EIO, WS_ENOMEM.
+ * Open raw IPv4 sockets: one that sends whole datagrams (IP_HDRINCL) and
+ * one that receives TCP datagrams, filtered as above.
+ * Errors: WS_EPERM (needs CAP_NET_RAW), WS_EIO, WS_ENOMEM.
  */
-int ws_link_rawip_open(struct ws_link **out, uint32_t local_addr,
-    char *errbuf, size_t errlen);
+int ws_link_rawip_open(struct ws_link **out,
+    const struct ws_link_rawip_config *cfg, char *errbuf, size_t errlen);
 
 /* ---- In-memory pair for tests and benchmarks ---- */
 
