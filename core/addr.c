@@ -53,16 +53,45 @@ ws_ip4_format(uint32_t addr, char *buf, size_t len)
 	return buf;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Six groups of one or two hex digits separated by colons, nothing else.
+ * (sscanf's %x would also take signs, "0x" and leading blanks.)
+ */
 WS_EXPORT int
 ws_mac_parse(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char tail;
+	uint8_t v[6];
 
-	if (s == NULL || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1],
-	    &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+	if (s == NULL)
 		return WS_EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
+	for (int i = 0; i < 6; i++) {
+		int hi = hexval(*s), lo;
+
+		if (hi < 0)
+			return WS_EINVAL;
+		s++;
+		if ((lo = hexval(*s)) >= 0) {
+			v[i] = (uint8_t)(hi << 4 | lo);
+			s++;
+		} else {
+			v[i] = (uint8_t)hi;
+		}
+		if (*s != (i < 5 ? ':' : '\0'))
+			return WS_EINVAL;
+		s++;
+	}
+	memcpy(mac, v, sizeof(v));
 	return 0;
 }

@@ -59,6 +59,8 @@ ws_strerror(int err)
 WS_EXPORT const char *
 ws_err_name(int err)
 {
+	if (err == 0)
+		return "OK";
 	for (size_t i = 0; i < sizeof(errtab) / sizeof(errtab[0]); i++)
 		if (errtab[i].code == err)
 			return errtab[i].name;

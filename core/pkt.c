@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "core/pkt.h"
@@ -18,6 +19,9 @@ pkt_alloc(struct ws_stack *st, size_t len)
 	size_t need = PKT_HEADROOM + len;
 	struct pkt *p;
 
+	/* need and the block size below must not wrap around. */
+	if (len > SIZE_MAX - PKT_HEADROOM - sizeof(*p))
+		return NULL;
 	if (need <= PKT_POOL_SIZE && st->pool != NULL) {
 		p = st->pool;
 		st->pool = p->next;

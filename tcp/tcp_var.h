@@ -35,4 +35,293 @@ void tcp_ctlinput(struct ws_stack *st, uint8_t type, uint8_t code,
 void tcp_timer(struct ws_stack *st);
 ws_time_t tcp_next_deadline(const struct ws_stack *st);
 
+
+/* ---- Everything below is private to tcp/ (and to the unit tests). ---- */
+
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include <wirestack/tcp.h>
+
+#include "core/assembler.h"
+#include "core/ring.h"
+#include "tcp/tcp_fsm.h"
+#include "tcp/tcp_iss.h"
+#include "tcp/tcp_rtt.h"
+#include "tcp/tcp_seq.h"
+#include "tcp/tcp_wire.h"
+
+/*
+ * Timers (absolute deadlines in tp->t_timer[], WS_TIME_NEVER = off), after
+ * OpenBSD tcp_timer.h:
+ *	REXMT	retransmission (RFC 6298), also the SYN/SYN-ACK retries;
+ *	PERSIST	zero-window probes (RFC 9293 3.8.6.1) with backoff;
+ *	KEEP	keep-alive probes (RFC 1122 4.2.3.6), and the connection
+ *		establishment limit while the handshake runs;
+ *	2MSL	TIME_WAIT (RFC 9293 3.10.7.4), and the FIN_WAIT_2 limit once
+ *		the application has closed the socket;
+ *	DELACK	delayed ACK (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3).
+ */
+#define TCPT_REXMT 0
+#define TCPT_PERSIST 1
+#define TCPT_KEEP 2
+#define TCPT_2MSL 3
+#define TCPT_DELACK 4
+#define TCPT_NTIMERS 5
+
+#define TCP_MAXRXTSHIFT 15       /* data retransmissions before giving up */
+#define TCP_SYN_RETRIES 6        /* SYN / SYN-ACK retransmissions */
+#define TCP_REXMT_GIVEUP_US (120 * WS_USEC_PER_SEC) /* total time limit */
+#define TCP_RTO_MAX_US_CFG (60 * WS_USEC_PER_SEC)   /* RTO cap (60 s) */
+#define TCP_DELACK_US (40 * WS_USEC_PER_MSEC)       /* Linux's minimum */
+#define TCP_PERSMIN_US (500 * WS_USEC_PER_MSEC)     /* persist backoff floor */
+#define TCP_PERSMAX_US (60 * WS_USEC_PER_SEC)       /* and ceiling */
+#define TCP_FIN2_US (60 * WS_USEC_PER_SEC)          /* orphan FIN_WAIT_2 */
+#define TCP_DEFAULT_MSS 536      /* RFC 9293 3.7.1: no MSS option */
+#define TCP_MIN_MSS 64           /* floor for a peer's silly MSS */
+#define TCP_IW_SEGS 10           /* RFC 6928 initial window */
+#define TCP_KEEPIDLE_S 7200      /* RFC 1122 4.2.3.6: >= 2 hours */
+#define TCP_KEEPINTVL_S 75
+#define TCP_KEEPCNT 9
+#define TCP_CHALLENGE_ACK_LIMIT 10 /* RFC 5961 7: per second per stack */
+#define TCP_MAX_WINSHIFT TCP_MAX_WSCALE
+#define TCP_MAXWIN 65535         /* largest unscaled window */
+#define TCP_SACK_SCORE 4         /* SACK blocks remembered from the peer */
+
+/* tp->t_flags */
+#define TF_ACKNOW 0x00000001     /* ack peer immediately */
+#define TF_DELACK 0x00000002     /* ack, but try to delay it */
+#define TF_NODELAY 0x00000004    /* don't delay packets to coalesce (Nagle) */
+#define TF_SENTFIN 0x00000008    /* have sent FIN */
+#define TF_RCVD_SCALE 0x00000010 /* other side has requested scaling */
+#define TF_REQ_SCALE 0x00000020  /* have/will request window scaling */
+#define TF_RCVD_TSTMP 0x00000040 /* a timestamp was received in SYN */
+#define TF_REQ_TSTMP 0x00000080  /* have/will request timestamps */
+#define TF_SACK_PERMIT 0x00000100 /* other side said SACK is OK */
+#define TF_REQ_SACK 0x00000200   /* we offer SACK */
+#define TF_FASTRECOVERY 0x00000400 /* in NewReno fast recovery */
+#define TF_NEEDFIN 0x00000800    /* send FIN once the send ring drains */
+#define TF_KEEPALIVE 0x00001000  /* keep-alive probes enabled */
+#define TF_PERSIST 0x00002000    /* persist probing in progress */
+#define TF_FORCE 0x00004000      /* send one byte even into a zero window */
+#define TF_DEAD 0x00008000       /* closed: freed once the handle is gone */
+#define TF_HANDLE 0x00010000     /* the application holds the handle */
+#define TF_CANTRCVMORE 0x00020000 /* SHUT_RD, or EOF delivered */
+#define TF_CANTSENDMORE 0x00040000 /* SHUT_WR / close: no more sends */
+#define TF_NOTIFY 0x00080000     /* readiness may have changed */
+#define TF_WASCONNECTED 0x00100000 /* reached ESTABLISHED at least once */
+#define TF_RCVDFIN 0x00200000    /* the peer's FIN was received (EOF) */
+#define TF_FINOOO 0x00400000     /* a FIN arrived ahead of a hole: t_finseq */
+#define TF_PASSIVE 0x00800000    /* born from a listener */
+#define TF_TSOK (TF_RCVD_TSTMP | TF_REQ_TSTMP)
+#define TF_SCALEOK (TF_RCVD_SCALE | TF_REQ_SCALE)
+
+struct tcpcb;
+
+/*
+ * Congestion control (RFC 5681) as a small table of operations, so other
+ * algorithms (CUBIC, RFC 9438) can be plugged in per connection.
+ */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcpcb *tp);            /* connection established */
+	/* new data acked outside recovery: grow cwnd (RFC 5681 3.1) */
+	void (*ack)(struct tcpcb *tp, uint32_t acked);
+	/* loss detected by duplicate ACKs: set ssthresh (RFC 5681 3.2) */
+	void (*cong_signal)(struct tcpcb *tp);
+	/* the ACK `ack` ended fast recovery: set cwnd (RFC 6582 3.2) */
+	void (*post_recovery)(struct tcpcb *tp, uint32_t ack);
+	void (*timeout)(struct tcpcb *tp);         /* RTO expired (RFC 5681 3.1) */
+};
+
+extern const struct tcp_cc_ops tcp_cc_newreno;
+
+/*
+ * One connection (the socket and its TCB are the same object: the public
+ * struct ws_tcp is a struct tcpcb).  Grouped like OpenBSD's tcp_var.h.
+ */
+struct tcpcb {
+	/* Linkage. */
+	struct ws_stack *t_st;          /* the stack we belong to */
+	TAILQ_ENTRY(tcpcb) t_list;      /* every tcpcb (timers, detach) */
+	LIST_ENTRY(tcpcb) t_hash;       /* 4-tuple or listen-port chain */
+	bool t_hashed;                  /* on a hash chain */
+	struct tcpcb *t_head;           /* listener we were born from */
+	TAILQ_ENTRY(tcpcb) t_qe;        /* on the listener's t_q0 / t_q */
+	bool t_inq;                     /* false: t_q0 (embryonic), true: t_q */
+	TAILQ_HEAD(, tcpcb) t_q0;       /* listener: handshakes in progress */
+	TAILQ_HEAD(, tcpcb) t_q;        /* listener: ready to accept */
+	uint32_t t_q0len, t_qlen;       /* listener: lengths of both */
+	uint32_t t_qlimit;              /* listener: backlog */
+	TAILQ_ENTRY(tcpcb) t_nq;        /* on the stack's notify queue */
+	bool t_innq;                    /* queued for a callback */
+
+	/* Endpoints, host order. */
+	uint32_t t_laddr, t_faddr;      /* local / foreign address */
+	uint16_t t_lport, t_fport;      /* local / foreign port */
+
+	int t_state;                    /* TCPS_* */
+	uint32_t t_flags;               /* TF_* */
+	ws_time_t t_timer[TCPT_NTIMERS]; /* absolute deadlines */
+	uint32_t t_rxtshift;            /* retransmissions so far (backoff) */
+	ws_time_t t_rxtstart;           /* first retransmission of this episode */
+	uint32_t t_persistshift;        /* persist backoff */
+	uint32_t t_keepcnt;             /* unanswered keep-alive probes */
+	ws_time_t t_rcvtime;            /* last segment received (keep-alive) */
+
+	/* Send sequence variables (RFC 9293 3.3.1). */
+	uint32_t snd_una;               /* oldest unacknowledged */
+	uint32_t snd_nxt;               /* next to send */
+	uint32_t snd_max;               /* highest sequence sent + 1 */
+	uint32_t snd_wl1;               /* seq of last window update */
+	uint32_t snd_wl2;               /* ack of last window update */
+	uint32_t iss;                   /* initial send sequence number */
+	uint32_t snd_wnd;               /* peer's window, bytes (scaled) */
+	uint32_t max_sndwnd;            /* largest window the peer offered */
+
+	/* Receive sequence variables (RFC 9293 3.3.1). */
+	uint32_t rcv_nxt;               /* next expected */
+	uint32_t rcv_wnd;               /* receive window (free ring space) */
+	uint32_t rcv_adv;               /* right edge we advertised */
+	uint32_t irs;                   /* initial receive sequence number */
+	uint32_t t_finseq;              /* sequence of an out-of-order FIN */
+	uint32_t t_lastoo;              /* seq of the latest out-of-order data */
+
+	/* Options (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
+	uint32_t t_maxseg;              /* MSS we send with (data bytes) */
+	uint32_t t_peermss;             /* MSS the peer announced */
+	uint32_t t_ourmss;              /* MSS we announced */
+	uint32_t t_mssclamp;            /* WS_TCP_MAXSEG, 0: none */
+	uint8_t snd_scale;              /* shift applied to the peer's window */
+	uint8_t rcv_scale;              /* shift applied to our window */
+	uint8_t request_r_scale;        /* our pending window scale */
+	uint8_t requested_s_scale;      /* the peer's pending window scale */
+	uint32_t ts_recent;             /* RFC 7323: timestamp to echo */
+	ws_time_t ts_recent_age;        /* when ts_recent was taken */
+	uint32_t ts_offset;             /* secret offset of our TSval clock */
+	uint32_t last_ack_sent;         /* RFC 7323 4.3: ack of our last seg */
+	uint32_t t_nsackblk;            /* SACK blocks held below */
+	struct tcp_sack_block t_sackblk[TCP_SACK_SCORE]; /* peer's latest SACK */
+
+	/* Congestion control (RFC 5681, RFC 6582). */
+	const struct tcp_cc_ops *t_cc;  /* algorithm */
+	uint32_t snd_cwnd;              /* congestion window, bytes */
+	uint32_t snd_ssthresh;          /* slow start threshold, bytes */
+	uint32_t snd_recover;           /* NewReno: snd_max at loss (RFC 6582) */
+	uint32_t t_dupacks;             /* consecutive duplicate ACKs */
+	uint32_t t_cabytes;             /* congestion avoidance byte counter */
+	uint64_t t_ccpriv[8];           /* algorithm private state */
+
+	/* Round-trip timing (RFC 6298). */
+	struct tcp_rtt t_rtt;           /* estimator */
+	ws_time_t t_rtttime;            /* when t_rtseq was sent, 0: none */
+	uint32_t t_rtseq;               /* sequence number being timed */
+
+	/* The socket side. */
+	struct ring t_sndring;          /* unacked + unsent data from snd_una */
+	struct ring t_rcvring;          /* in-order unread data, then holes */
+	struct assembler t_asm;         /* out-of-order blocks past rcv_nxt */
+	uint32_t t_sndbuf, t_rcvbuf;    /* ring capacities */
+	int t_softerror;                /* pending asynchronous error */
+	ws_tcp_event_fn t_cb;           /* readiness callback */
+	void *t_cbarg;                  /* its argument */
+	void *t_userdata;               /* ws_tcp_set_userdata() */
+	unsigned t_lastev;              /* events at the last callback */
+	uint32_t t_keepidle, t_keepintvl; /* seconds */
+	uint32_t t_keepcntmax;          /* probes before giving up */
+
+	/* Per-connection statistics (ws_tcp_info). */
+	uint64_t t_bytes_sent;          /* new data bytes sent */
+	uint64_t t_bytes_acked;         /* data bytes acknowledged */
+	uint64_t t_bytes_received;      /* in-order data bytes received */
+	uint64_t t_retransmits;         /* segments retransmitted */
+	uint64_t t_rtos;                /* retransmission timeouts */
+};
+
+/* Per-stack TCP state (st->tcp). */
+LIST_HEAD(tcp_chain, tcpcb);
+struct tcp_softc {
+	struct tcp_chain *hash;         /* connections by 4-tuple */
+	uint32_t hashmask;              /* buckets - 1 */
+	struct tcp_chain listen[64];    /* listeners by local port */
+	TAILQ_HEAD(, tcpcb) all;        /* every tcpcb */
+	uint32_t nconns;                /* tcpcbs alive (all states) */
+	uint8_t iss_key[TCP_ISS_KEYLEN]; /* RFC 6528 secret */
+	ws_time_t chack_second;         /* start of the challenge-ACK second */
+	uint32_t chack_count;           /* challenge ACKs in that second */
+	bool iss_forced;                /* test hook: next ISS is iss_force */
+	uint32_t iss_force;
+	TAILQ_HEAD(, tcpcb) notifyq;    /* callbacks to run at the end */
+	uint32_t nzombie;               /* dead tcpcbs waiting for tcp_reap */
+};
+
+static inline struct tcpcb *
+sototcpcb(const struct ws_tcp *s)
+{
+	return (struct tcpcb *)(uintptr_t)s;
+}
+
+static inline struct ws_tcp *
+tcpcbtoso(struct tcpcb *tp)
+{
+	return (struct ws_tcp *)tp;
+}
+
+/* Sequence numbers in the send ring: data starts after the SYN. */
+static inline uint32_t
+tcp_snd_data_start(const struct tcpcb *tp)
+{
+	/* While our SYN is unacknowledged it occupies snd_una. */
+	return tp->snd_una + (tp->t_state == TCPS_SYN_SENT ||
+	    tp->t_state == TCPS_SYN_RECEIVED ? 1 : 0);
+}
+
+/* tcp_subr.c */
+struct tcpcb *tcp_newtcpcb(struct ws_stack *st);
+void tcp_hash_insert(struct tcpcb *tp);
+void tcp_hash_remove(struct tcpcb *tp);
+struct tcpcb *tcp_lookup(struct ws_stack *st, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport);
+struct tcpcb *tcp_lookup_listen(struct ws_stack *st, uint16_t lport);
+bool tcp_port_inuse(struct ws_stack *st, uint16_t lport);
+uint32_t tcp_new_iss(struct ws_stack *st, const struct tcpcb *tp);
+void tcp_set_iss(struct ws_stack *st, uint32_t iss); /* test hook */
+void tcp_close(struct tcpcb *tp);
+void tcp_drop(struct tcpcb *tp, int error);
+void tcp_reap(struct ws_stack *st);
+void tcp_freetcpcb(struct tcpcb *tp);
+void tcp_respond(struct ws_stack *st, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, uint32_t seq, uint32_t ack,
+    uint8_t flags, uint16_t win);
+void tcp_notify(struct tcpcb *tp);
+void tcp_deliver(struct ws_stack *st);
+unsigned tcp_events(const struct tcpcb *tp);
+uint32_t tcp_tsnow(const struct tcpcb *tp);
+void tcp_set_tsoffset(struct tcpcb *tp);
+void tcp_mss_update(struct tcpcb *tp, int peermss);
+uint32_t tcp_mss_ours(const struct tcpcb *tp);
+void tcp_established(struct tcpcb *tp);
+bool tcp_challenge_ok(struct ws_stack *st);
+void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t us);
+void tcp_timer_disarm(struct tcpcb *tp, int which);
+void tcp_canceltimers(struct tcpcb *tp);
+void tcp_set_persist(struct tcpcb *tp);
+
+/* tcp_output.c */
+int tcp_output(struct tcpcb *tp);
+void tcp_send_ack(struct tcpcb *tp);
+void tcp_send_rst(struct tcpcb *tp);
+void tcp_send_keepalive(struct tcpcb *tp);
+uint32_t tcp_rcv_window(struct tcpcb *tp);
+
+/* tcp_timer.c */
+void tcp_timer_rexmt(struct tcpcb *tp);
+void tcp_timer_persist(struct tcpcb *tp);
+void tcp_timer_keep(struct tcpcb *tp);
+void tcp_timer_2msl(struct tcpcb *tp);
+void tcp_timer_delack(struct tcpcb *tp);
+
+/* tcp_cc.c */
+const struct tcp_cc_ops *tcp_cc_get(int which);
+
 #endif /* WS_TCP_VAR_H */

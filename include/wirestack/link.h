@@ -161,14 +161,18 @@ struct ws_fault_config {
 	unsigned reorder_max_us; /* release a held frame after this; default 5000 */
 };
 
-/* Wrap `inner` with seeded faults in both directions.  Takes ownership. */
+/*
+ * Wrap `inner` with seeded faults in both directions.  On success the
+ * wrapper owns inner; on failure the caller still does.
+ */
 int ws_link_fault_wrap(struct ws_link **out, struct ws_link *inner,
     const struct ws_fault_config *cfg);
 
 /*
  * Wrap `inner` so that every frame in and out is appended to a pcap
  * savefile at `path` (LINKTYPE_ETHERNET or LINKTYPE_RAW by medium).
- * Timestamps are the `now` values passed in.  Takes ownership.
+ * Timestamps are the `now` values passed in.  On success the wrapper
+ * owns inner; on failure the caller still does.
  */
 int ws_link_pcapw_wrap(struct ws_link **out, struct ws_link *inner,
     const char *path, char *errbuf, size_t errlen);

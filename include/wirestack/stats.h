@@ -14,8 +14,11 @@ struct ws_ether_stats {
 	uint64_t opackets;   /* frames sent */
 	uint64_t tooshort;   /* shorter than an Ethernet header */
 	uint64_t notforus;   /* destination neither our MAC nor broadcast */
-	uint64_t unknowntype; /* EtherType we do not speak */
+	uint64_t unknowntype; /* EtherType we do not speak (802.3/LLC too) */
+	uint64_t badsrc;     /* source is a group (multicast) address */
+	uint64_t ownsrc;     /* our own frame, looped back by the capture */
 	uint64_t oerrors;    /* device refused a frame */
+	uint64_t odropped;   /* not sent: no headroom, or not an Ethernet device */
 };
 
 struct ws_arp_stats {
@@ -30,13 +33,22 @@ struct ws_arp_stats {
 	uint64_t badop;       /* neither request nor reply */
 	uint64_t badaddr;     /* sender is broadcast/multicast/ours */
 	uint64_t dupip;       /* someone else claims our address */
-	uint64_t notforus;    /* request for another address */
+	uint64_t notforus;    /* targets another address */
 	uint64_t held;        /* packets queued awaiting resolution */
 	uint64_t holddrops;   /* dropped: hold queue full */
 	uint64_t timeouts;    /* entries that failed to resolve */
 	uint64_t timeoutdrops; /* packets dropped when resolution failed */
 	uint64_t cachefull;   /* no cache slot free */
 	uint64_t learned;     /* entries created or updated from input */
+	uint64_t changed;     /* a neighbour's MAC changed */
+	uint64_t refreshes;   /* unicast requests refreshing an entry in use */
+	uint64_t expired;     /* entries timed out */
+	uint64_t evicted;     /* entries evicted to make room */
+	uint64_t unreach;     /* packets refused: resolution failed recently */
+	uint64_t rxprobes;    /* RFC 5227 probes (sender IP 0) received */
+	uint64_t defends;     /* announcements sent to defend our address */
+	uint64_t badnexthop;  /* output to a next hop that cannot be resolved */
+	uint64_t nomem;       /* could not allocate a packet to send */
 };
 
 struct ws_ip4_stats {
@@ -59,6 +71,15 @@ struct ws_ip4_stats {
 	uint64_t noroute;      /* no next hop */
 	uint64_t toolong;      /* too large for the MTU and DF set */
 	uint64_t odropped;     /* could not send (no memory, device) */
+	uint64_t fragdup;      /* duplicate fragments ignored */
+	uint64_t fragoverlap;  /* datagrams dropped: overlapping fragments */
+	uint64_t fragtoolong;  /* datagrams dropped: would exceed 65535 bytes */
+	uint64_t fraglimit;    /* fragments dropped: datagram or byte limit */
+	uint64_t reassfail;    /* datagrams dropped: inconsistent fragments */
+	uint64_t reasstimeout; /* datagrams given up on (timeout) */
+	uint64_t fragmented;   /* datagrams we sent in fragments */
+	uint64_t ofragments;   /* fragments we sent */
+	uint64_t srcroute;     /* source-routed datagrams dropped */
 };
 
 struct ws_icmp_stats {
@@ -72,6 +93,14 @@ struct ws_icmp_stats {
 	uint64_t fragneeded;   /* fragmentation needed received */
 	uint64_t ratelimited;  /* replies suppressed by the rate limit */
 	uint64_t outerrors;    /* errors sent (port unreachable, ...) */
+	uint64_t echoreply_rcvd; /* echo replies received */
+	uint64_t echo_sent;    /* echo requests sent */
+	uint64_t timxceed;     /* time exceeded received */
+	uint64_t paramprob;    /* parameter problem received */
+	uint64_t badquote;     /* error quoting a bad or foreign datagram */
+	uint64_t ctlinput;     /* errors passed to TCP */
+	uint64_t ignored;      /* valid types we do not act on (redirect, ...) */
+	uint64_t odropped;     /* could not send (no memory, no route) */
 };
 
 struct ws_tcp_stats {
@@ -132,6 +161,9 @@ struct ws_tcp_stats {
 	uint64_t spurious_undo;  /* spurious retransmissions undone (D-SACK) */
 	uint64_t twreuse;        /* TIME_WAIT connections reused (RFC 6191) */
 	uint64_t nomem;          /* dropped: no memory / limit reached */
+	uint64_t rcvdrop;        /* segments dropped silently (exit "drop") */
+	uint64_t rcvdropack;     /* dropped but ACKed ("dropafterack") */
+	uint64_t rcvdroprst;     /* dropped and answered with RST */
 };
 
 /* A snapshot of all of a stack's counters. */

@@ -1,0 +1,594 @@
+/*
+ * TCP support routines: attach/detach, the connection tables, control
+ * block life cycle (creation, close, deferred free), RSTs for segments
+ * without a connection, event delivery, MSS and timer helpers.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <wirestack/err.h>
+
+#include "core/stack_var.h"
+#include "tcp/tcp_var.h"
+
+#define TCP_HASH_BUCKETS 1024
+
+static uint32_t
+tcp_hashval(const struct tcp_softc *sc, uint32_t faddr, uint16_t fport,
+    uint16_t lport)
+{
+	uint32_t h;
+
+	/* A cheap mix salted with the secret, so peers cannot aim at a chain. */
+	h = faddr ^ ((uint32_t)fport << 16 | lport);
+	h ^= (uint32_t)sc->iss_key[0] | (uint32_t)sc->iss_key[1] << 8 |
+	    (uint32_t)sc->iss_key[2] << 16 | (uint32_t)sc->iss_key[3] << 24;
+	h *= 0x9e3779b1u;
+	h ^= h >> 15;
+	return h & sc->hashmask;
+}
+
+int
+tcp_attach(struct ws_stack *st)
+{
+	struct tcp_softc *sc;
+
+	sc = ws_calloc(st, 1, sizeof(*sc));
+	if (sc == NULL)
+		return WS_ENOMEM;
+	sc->hash = ws_calloc(st, TCP_HASH_BUCKETS, sizeof(*sc->hash));
+	if (sc->hash == NULL) {
+		ws_free(st, sc);
+		return WS_ENOMEM;
+	}
+	sc->hashmask = TCP_HASH_BUCKETS - 1;
+	for (uint32_t i = 0; i < TCP_HASH_BUCKETS; i++)
+		LIST_INIT(&sc->hash[i]);
+	for (size_t i = 0; i < sizeof(sc->listen) / sizeof(sc->listen[0]); i++)
+		LIST_INIT(&sc->listen[i]);
+	TAILQ_INIT(&sc->all);
+	TAILQ_INIT(&sc->notifyq);
+	tcp_iss_key(st, sc->iss_key);
+	st->tcp = sc;
+	return 0;
+}
+
+void
+tcp_detach(struct ws_stack *st)
+{
+	struct tcp_softc *sc = st->tcp;
+	struct tcpcb *tp;
+
+	if (sc == NULL)
+		return;
+	/* ws_stack_free(): release everything without sending anything. */
+	while ((tp = TAILQ_FIRST(&sc->all)) != NULL)
+		tcp_freetcpcb(tp);
+	ws_free(st, sc->hash);
+	ws_free(st, sc);
+	st->tcp = NULL;
+}
+
+/* A fresh control block in CLOSED, with the stack's defaults. */
+struct tcpcb *
+tcp_newtcpcb(struct ws_stack *st)
+{
+	struct tcp_softc *sc = st->tcp;
+	struct tcpcb *tp;
+
+	if (sc->nconns >= st->cfg.tcp_max_conns) {
+		STAT_INC(st, tcp, nomem);
+		return NULL;
+	}
+	tp = ws_calloc(st, 1, sizeof(*tp));
+	if (tp == NULL) {
+		STAT_INC(st, tcp, nomem);
+		return NULL;
+	}
+	tp->t_st = st;
+	tp->t_state = TCPS_CLOSED;
+	for (int i = 0; i < TCPT_NTIMERS; i++)
+		tp->t_timer[i] = WS_TIME_NEVER;
+	TAILQ_INIT(&tp->t_q0);
+	TAILQ_INIT(&tp->t_q);
+	tp->t_sndbuf = st->cfg.tcp_sndbuf;
+	tp->t_rcvbuf = st->cfg.tcp_rcvbuf;
+	ring_init(st, &tp->t_sndring, tp->t_sndbuf);
+	ring_init(st, &tp->t_rcvring, tp->t_rcvbuf);
+	asm_init(&tp->t_asm);
+	tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK;
+	tp->t_cc = &tcp_cc_newreno;
+	tp->t_maxseg = TCP_DEFAULT_MSS;
+	tp->t_peermss = TCP_DEFAULT_MSS;
+	tp->snd_cwnd = TCP_IW_SEGS * TCP_DEFAULT_MSS;
+	tp->snd_ssthresh = UINT32_MAX / 2;
+	tcp_rtt_init(&tp->t_rtt, TCP_RTO_INITIAL_US, TCP_RTO_MIN_US,
+	    (uint32_t)TCP_RTO_MAX_US_CFG);
+	tp->t_keepidle = TCP_KEEPIDLE_S;
+	tp->t_keepintvl = TCP_KEEPINTVL_S;
+	tp->t_keepcntmax = TCP_KEEPCNT;
+	TAILQ_INSERT_TAIL(&sc->all, tp, t_list);
+	sc->nconns++;
+	return tp;
+}
+
+/* Free the memory of a control block (whatever its state). */
+void
+tcp_freetcpcb(struct tcpcb *tp)
+{
+	struct ws_stack *st = tp->t_st;
+	struct tcp_softc *sc = st->tcp;
+
+	tcp_hash_remove(tp);
+	if (tp->t_head != NULL) {
+		struct tcpcb *head = tp->t_head;
+
+		if (tp->t_inq) {
+			TAILQ_REMOVE(&head->t_q, tp, t_qe);
+			head->t_qlen--;
+		} else {
+			TAILQ_REMOVE(&head->t_q0, tp, t_qe);
+			head->t_q0len--;
+		}
+		tp->t_head = NULL;
+	}
+	/* Orphan any children of a listener (detach frees them too). */
+	while (!TAILQ_EMPTY(&tp->t_q0)) {
+		struct tcpcb *c = TAILQ_FIRST(&tp->t_q0);
+
+		TAILQ_REMOVE(&tp->t_q0, c, t_qe);
+		c->t_head = NULL;
+	}
+	while (!TAILQ_EMPTY(&tp->t_q)) {
+		struct tcpcb *c = TAILQ_FIRST(&tp->t_q);
+
+		TAILQ_REMOVE(&tp->t_q, c, t_qe);
+		c->t_head = NULL;
+	}
+	if (tp->t_innq) {
+		TAILQ_REMOVE(&sc->notifyq, tp, t_nq);
+		tp->t_innq = false;
+	}
+	if ((tp->t_flags & TF_DEAD) && !(tp->t_flags & TF_HANDLE))
+		sc->nzombie--;
+	ring_fini(st, &tp->t_sndring);
+	ring_fini(st, &tp->t_rcvring);
+	TAILQ_REMOVE(&sc->all, tp, t_list);
+	sc->nconns--;
+	ws_free(st, tp);
+}
+
+void
+tcp_hash_insert(struct tcpcb *tp)
+{
+	struct tcp_softc *sc = tp->t_st->tcp;
+
+	WS_ASSERT(!tp->t_hashed);
+	if (tp->t_state == TCPS_LISTEN)
+		LIST_INSERT_HEAD(&sc->listen[tp->t_lport & 63], tp, t_hash);
+	else
+		LIST_INSERT_HEAD(&sc->hash[tcp_hashval(sc, tp->t_faddr,
+		    tp->t_fport, tp->t_lport)], tp, t_hash);
+	tp->t_hashed = true;
+}
+
+void
+tcp_hash_remove(struct tcpcb *tp)
+{
+	if (!tp->t_hashed)
+		return;
+	LIST_REMOVE(tp, t_hash);
+	tp->t_hashed = false;
+}
+
+struct tcpcb *
+tcp_lookup(struct ws_stack *st, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport)
+{
+	struct tcp_softc *sc = st->tcp;
+	struct tcpcb *tp;
+
+	LIST_FOREACH(tp, &sc->hash[tcp_hashval(sc, faddr, fport, lport)],
+	    t_hash) {
+		if (tp->t_fport == fport && tp->t_lport == lport &&
+		    tp->t_faddr == faddr && tp->t_laddr == laddr)
+			return tp;
+	}
+	return NULL;
+}
+
+struct tcpcb *
+tcp_lookup_listen(struct ws_stack *st, uint16_t lport)
+{
+	struct tcpcb *tp;
+
+	LIST_FOREACH(tp, &st->tcp->listen[lport & 63], t_hash) {
+		if (tp->t_lport == lport)
+			return tp;
+	}
+	return NULL;
+}
+
+/* Some live tcpcb uses lport as its local port. */
+bool
+tcp_port_inuse(struct ws_stack *st, uint16_t lport)
+{
+	struct tcpcb *tp;
+
+	TAILQ_FOREACH(tp, &st->tcp->all, t_list) {
+		if (tp->t_lport == lport && !(tp->t_flags & TF_DEAD))
+			return true;
+	}
+	return false;
+}
+
+/* RFC 9293 3.4.1 and RFC 6528: the ISN of a new connection. */
+uint32_t
+tcp_new_iss(struct ws_stack *st, const struct tcpcb *tp)
+{
+	struct tcp_softc *sc = st->tcp;
+
+	if (sc->iss_forced) {
+		sc->iss_forced = false;
+		return sc->iss_force;
+	}
+	return tcp_iss(sc->iss_key, tp->t_laddr, tp->t_lport, tp->t_faddr,
+	    tp->t_fport, st->now);
+}
+
+/* Test hook: the next connection gets this ISS (wrap-around tests). */
+void
+tcp_set_iss(struct ws_stack *st, uint32_t iss)
+{
+	st->tcp->iss_forced = true;
+	st->tcp->iss_force = iss;
+}
+
+/*
+ * The connection is over: no more segments are accepted or sent.  The
+ * memory stays until the application has released its handle (it may
+ * still read buffered data or the error); tcp_reap frees it.
+ */
+void
+tcp_close(struct tcpcb *tp)
+{
+	struct ws_stack *st = tp->t_st;
+
+	if (tp->t_flags & TF_DEAD)
+		return;
+	if (tp->t_state == TCPS_LISTEN) {
+		struct tcpcb *c;
+
+		/* Children not yet accepted die with the listener. */
+		while ((c = TAILQ_FIRST(&tp->t_q)) != NULL) {
+			tcp_send_rst(c);
+			tcp_close(c);
+		}
+		while ((c = TAILQ_FIRST(&tp->t_q0)) != NULL) {
+			tcp_send_rst(c);
+			tcp_close(c);
+		}
+	}
+	if (TCPS_HAVEESTABLISHED(tp->t_state))
+		STAT_INC(st, tcp, closed);
+	tcp_canceltimers(tp);
+	tcp_hash_remove(tp);
+	if (tp->t_head != NULL) {
+		struct tcpcb *head = tp->t_head;
+
+		if (tp->t_inq) {
+			TAILQ_REMOVE(&head->t_q, tp, t_qe);
+			head->t_qlen--;
+		} else {
+			TAILQ_REMOVE(&head->t_q0, tp, t_qe);
+			head->t_q0len--;
+		}
+		tp->t_head = NULL;
+	}
+	tp->t_state = TCPS_CLOSED;
+	tp->t_flags |= TF_DEAD;
+	ring_fini(st, &tp->t_sndring);
+	if (!(tp->t_flags & TF_HANDLE))
+		st->tcp->nzombie++;
+	tcp_notify(tp);
+}
+
+/* Drop the connection with an error, sending RST if synchronized. */
+void
+tcp_drop(struct tcpcb *tp, int error)
+{
+	struct ws_stack *st = tp->t_st;
+
+	if (TCPS_HAVERCVDSYN(tp->t_state)) {
+		tcp_send_rst(tp);
+		STAT_INC(st, tcp, drops);
+	} else
+		STAT_INC(st, tcp, conndrops);
+	if (error == WS_ETIMEDOUT && tp->t_softerror != 0 &&
+	    tp->t_state == TCPS_SYN_SENT)
+		error = tp->t_softerror; /* e.g. EHOSTUNREACH from ICMP */
+	tp->t_softerror = error;
+	tcp_close(tp);
+}
+
+/* Free the dead control blocks nobody holds any more. */
+void
+tcp_reap(struct ws_stack *st)
+{
+	struct tcp_softc *sc = st->tcp;
+	struct tcpcb *tp, *next;
+
+	if (sc->nzombie == 0)
+		return;
+	for (tp = TAILQ_FIRST(&sc->all); tp != NULL; tp = next) {
+		next = TAILQ_NEXT(tp, t_list);
+		if ((tp->t_flags & TF_DEAD) && !(tp->t_flags & TF_HANDLE))
+			tcp_freetcpcb(tp);
+	}
+}
+
+/*
+ * Send a bare RST or ACK that belongs to no connection (RFC 9293 3.10.7.1
+ * and the RST/ACK replies of the other states).
+ */
+void
+tcp_respond(struct ws_stack *st, uint32_t laddr, uint16_t lport,
+    uint32_t faddr, uint16_t fport, uint32_t seq, uint32_t ack,
+    uint8_t flags, uint16_t win)
+{
+	struct tcp_hdr th;
+	struct pkt *p;
+	size_t hlen;
+
+	memset(&th, 0, sizeof(th));
+	th.sport = lport;
+	th.dport = fport;
+	th.seq = seq;
+	th.ack = (flags & TH_ACK) ? ack : 0;
+	th.flags = flags;
+	th.win = win;
+	p = pkt_alloc(st, 0);
+	if (p == NULL) {
+		STAT_INC(st, tcp, nomem);
+		return;
+	}
+	hlen = tcp_wire_optlen(&th.opts) + TCP_HDR_MIN;
+	if (pkt_push(p, hlen) == NULL) {
+		pkt_free(st, p);
+		return;
+	}
+	tcp_wire_emit(p->data, &th);
+	tcp_wire_set_cksum(p->data, p->len, laddr, faddr);
+	STAT_INC(st, tcp, sndtotal);
+	if (flags & TH_RST) {
+		STAT_INC(st, tcp, sndrst);
+		STAT_INC(st, tcp, sndctrl);
+	} else
+		STAT_INC(st, tcp, sndacks);
+	ip4_output(st, p, &(struct ip4_out){ .src = laddr, .dst = faddr,
+	    .proto = IPPROTO_TCP_, .df = true });
+}
+
+/* Readiness bits (include/wirestack/tcp.h). */
+unsigned
+tcp_events(const struct tcpcb *tp)
+{
+	unsigned ev = 0;
+
+	if (tp->t_state == TCPS_LISTEN) {
+		if (tp->t_qlen > 0)
+			ev |= WS_TCP_READABLE;
+		if (tp->t_softerror != 0)
+			ev |= WS_TCP_ERROR;
+		return ev;
+	}
+	if (ring_len(&tp->t_rcvring) > 0 || (tp->t_flags & TF_RCVDFIN) ||
+	    (tp->t_flags & TF_DEAD))
+		ev |= WS_TCP_READABLE;
+	if ((tp->t_state == TCPS_ESTABLISHED ||
+	    tp->t_state == TCPS_CLOSE_WAIT) &&
+	    !(tp->t_flags & TF_CANTSENDMORE) && ring_space(&tp->t_sndring) > 0)
+		ev |= WS_TCP_WRITABLE;
+	if ((tp->t_flags & TF_RCVDFIN) ||
+	    ((tp->t_flags & TF_DEAD) && (tp->t_flags & TF_WASCONNECTED)))
+		ev |= WS_TCP_CLOSED;
+	if (tp->t_softerror != 0)
+		ev |= WS_TCP_ERROR;
+	if (tp->t_flags & TF_WASCONNECTED)
+		ev |= WS_TCP_CONNECTED;
+	/* A connection that never existed is not "readable". */
+	if ((tp->t_flags & TF_DEAD) && !(tp->t_flags & TF_WASCONNECTED) &&
+	    tp->t_softerror == 0 && ring_len(&tp->t_rcvring) == 0)
+		ev &= ~WS_TCP_READABLE;
+	return ev;
+}
+
+/* Readiness may have changed: queue the callback for the end of the call. */
+void
+tcp_notify(struct tcpcb *tp)
+{
+	struct tcp_softc *sc = tp->t_st->tcp;
+
+	if (tp->t_cb == NULL || !(tp->t_flags & TF_HANDLE) || tp->t_innq)
+		return;
+	TAILQ_INSERT_TAIL(&sc->notifyq, tp, t_nq);
+	tp->t_innq = true;
+}
+
+/*
+ * Run the queued callbacks.  Called last in every entry point, so a
+ * callback may send, close or abort any socket: control blocks are only
+ * freed by tcp_reap afterwards.
+ */
+void
+tcp_deliver(struct ws_stack *st)
+{
+	struct tcp_softc *sc = st->tcp;
+	struct tcpcb *tp;
+
+	while ((tp = TAILQ_FIRST(&sc->notifyq)) != NULL) {
+		unsigned ev;
+
+		TAILQ_REMOVE(&sc->notifyq, tp, t_nq);
+		tp->t_innq = false;
+		if (tp->t_cb == NULL || !(tp->t_flags & TF_HANDLE))
+			continue;
+		ev = tcp_events(tp);
+		tp->t_lastev = ev;
+		tp->t_cb(tcpcbtoso(tp), ev, tp->t_cbarg);
+	}
+	tcp_reap(st);
+}
+
+/* The secret offset of our timestamp clock toward tp's peer. */
+void
+tcp_set_tsoffset(struct tcpcb *tp)
+{
+	tp->ts_offset = tcp_iss(tp->t_st->tcp->iss_key, tp->t_laddr, 0,
+	    tp->t_faddr, 0, 0);
+}
+
+/* Our timestamp clock: milliseconds plus a per-peer offset. */
+uint32_t
+tcp_tsnow(const struct tcpcb *tp)
+{
+	/*
+	 * The offset depends only on the address pair (as Linux): it hides
+	 * our uptime, yet successive connections between two hosts see one
+	 * monotonic clock, which RFC 6191 TIME-WAIT reuse relies on.
+	 */
+	return (uint32_t)(tp->t_st->now / WS_USEC_PER_MSEC) + tp->ts_offset;
+}
+
+/* The MSS we announce: what fits the path MTU, clamped by WS_TCP_MAXSEG. */
+uint32_t
+tcp_mss_ours(const struct tcpcb *tp)
+{
+	uint32_t mss = ip4_maxpayload(tp->t_st);
+
+	mss = mss > TCP_HDR_MIN + TCP_MIN_MSS ? mss - TCP_HDR_MIN :
+	    TCP_MIN_MSS;
+	if (tp->t_mssclamp != 0 && tp->t_mssclamp < mss)
+		mss = tp->t_mssclamp < TCP_MIN_MSS ? TCP_MIN_MSS :
+		    tp->t_mssclamp;
+	return mss;
+}
+
+/*
+ * RFC 9293 3.7.1: the segment size we send is the smaller of the peer's
+ * MSS (536 when it sent none) and what our own path allows; the
+ * timestamp option, when used, comes out of it (RFC 9293 3.7.1, "MSS
+ * does not count options").  peermss < 0: no MSS option seen.
+ */
+void
+tcp_mss_update(struct tcpcb *tp, int peermss)
+{
+	uint32_t mss = tcp_mss_ours(tp);
+
+	if (peermss >= 0) {
+		tp->t_peermss = (uint32_t)peermss < TCP_MIN_MSS ? TCP_MIN_MSS :
+		    (uint32_t)peermss;
+	}
+	if (tp->t_peermss < mss)
+		mss = tp->t_peermss;
+	if ((tp->t_flags & TF_TSOK) == TF_TSOK)
+		mss -= TCPOLEN_TS + 2;
+	tp->t_maxseg = mss;
+}
+
+/* The handshake completed (RFC 9293 3.10.7.3/4: enter ESTABLISHED). */
+void
+tcp_established(struct tcpcb *tp)
+{
+	struct ws_stack *st = tp->t_st;
+
+	tp->t_state = TCPS_ESTABLISHED;
+	tp->t_flags |= TF_WASCONNECTED;
+	STAT_INC(st, tcp, connects);
+	/*
+	 * RFC 6298 5.7: if the SYN (or SYN,ACK) had to be retransmitted and
+	 * no RTT sample exists, data starts with an RTO of 3 s.
+	 */
+	if (tp->t_rxtshift > 0 && !tp->t_rtt.valid)
+		tcp_rtt_init(&tp->t_rtt, 3 * WS_USEC_PER_SEC, TCP_RTO_MIN_US,
+		    (uint32_t)TCP_RTO_MAX_US_CFG);
+	tp->t_rxtshift = 0;
+	tp->t_rxtstart = 0;
+	tp->t_cc->init(tp);
+	tp->t_rcvtime = st->now;
+	if (tp->t_flags & TF_KEEPALIVE)
+		tcp_timer_arm(tp, TCPT_KEEP,
+		    (uint64_t)tp->t_keepidle * WS_USEC_PER_SEC);
+	tcp_notify(tp);
+	if (tp->t_head != NULL && !tp->t_inq) {
+		struct tcpcb *head = tp->t_head;
+
+		/* Move from the embryonic queue to the accept queue. */
+		TAILQ_REMOVE(&head->t_q0, tp, t_qe);
+		head->t_q0len--;
+		TAILQ_INSERT_TAIL(&head->t_q, tp, t_qe);
+		head->t_qlen++;
+		tp->t_inq = true;
+		tcp_notify(head);
+	}
+}
+
+/* RFC 5961 7: at most TCP_CHALLENGE_ACK_LIMIT challenge ACKs a second. */
+bool
+tcp_challenge_ok(struct ws_stack *st)
+{
+	struct tcp_softc *sc = st->tcp;
+
+	if (st->now - sc->chack_second >= WS_USEC_PER_SEC ||
+	    st->now < sc->chack_second) {
+		sc->chack_second = st->now;
+		sc->chack_count = 0;
+	}
+	if (sc->chack_count >= TCP_CHALLENGE_ACK_LIMIT) {
+		STAT_INC(st, tcp, challengelimit);
+		return false;
+	}
+	sc->chack_count++;
+	STAT_INC(st, tcp, challengeack);
+	return true;
+}
+
+/* Arm a timer `us` from now (never at now: next_deadline must advance). */
+void
+tcp_timer_arm(struct tcpcb *tp, int which, uint64_t us)
+{
+	if (us == 0)
+		us = 1;
+	tp->t_timer[which] = ws_time_add_us(tp->t_st->now, us);
+}
+
+void
+tcp_timer_disarm(struct tcpcb *tp, int which)
+{
+	tp->t_timer[which] = WS_TIME_NEVER;
+}
+
+void
+tcp_canceltimers(struct tcpcb *tp)
+{
+	for (int i = 0; i < TCPT_NTIMERS; i++)
+		tp->t_timer[i] = WS_TIME_NEVER;
+}
+
+/* RFC 9293 3.8.6.1: start probing a zero window, with backoff. */
+void
+tcp_set_persist(struct tcpcb *tp)
+{
+	uint64_t t = tcp_rtt_rto(&tp->t_rtt);
+
+	/* max(RTO, 500 ms), doubled per probe, at most 60 s. */
+	if (t < TCP_PERSMIN_US)
+		t = TCP_PERSMIN_US;
+	t <<= tp->t_persistshift;
+	if (t > TCP_PERSMAX_US)
+		t = TCP_PERSMAX_US;
+	tcp_timer_arm(tp, TCPT_PERSIST, t);
+	if (tp->t_persistshift < TCP_MAXRXTSHIFT)
+		tp->t_persistshift++;
+}

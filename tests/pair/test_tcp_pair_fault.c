@@ -1,0 +1,119 @@
+/*
+ * TCP through the fault injector: seeded loss, duplication, reordering
+ * and corruption.  Every transfer must complete byte-exact.
+ */
+#include "config.h"
+
+#include "tests/pair/tcp_pair.h"
+
+#define SEC WS_USEC_PER_SEC
+
+struct fault_case {
+	const char *name;
+	double drop, dup, reorder, corrupt;
+	size_t len;
+	bool ether;
+};
+
+static void
+run_case(const struct fault_case *fc)
+{
+	struct wt_pair p;
+	struct wt_pair_opts o = { 0 };
+	struct tp_conn cn;
+	struct tp_xfer a, b;
+	struct tp_bidir d = { &a, &b };
+	struct ws_link *probe, *m1, *m2;
+	struct ws_link_mem_config mc = { 0 };
+	struct ws_fault_config pc = { 0 };
+	struct ws_stats sa, sb;
+	int error;
+
+	/* Skip if the fault wrapper is not there yet. */
+	assert_int_equal(ws_link_mem_pair(&m1, &m2, &mc), 0);
+	error = ws_link_fault_wrap(&probe, m1, &pc);
+	ws_link_close(m2);
+	if (error == WS_EOPNOTSUPP) {
+		ws_link_close(m1);
+		skip();
+	}
+	assert_int_equal(error, 0);
+	ws_link_close(probe);
+
+	o.fault = true;
+	o.fault_cfg.drop = fc->drop;
+	o.fault_cfg.duplicate = fc->dup;
+	o.fault_cfg.reorder = fc->reorder;
+	o.fault_cfg.corrupt = fc->corrupt;
+	o.fault_cfg.seed = wt_seed(42);
+	o.mem.delay_us = 1000;
+	o.mem.rate_bps = 100000000;
+	if (fc->ether) {
+		o.mem.medium = WS_MEDIUM_ETHERNET;
+		assert_int_equal(wt_pair_setup(&p, &o), 0);
+	} else
+		tp_setup_ip(&p, &o);
+	/* The handshake itself may need retransmissions. */
+	memset(&cn, 0, sizeof(cn));
+	assert_int_equal(ws_tcp_open(p.b, &cn.l), 0);
+	assert_int_equal(ws_tcp_listen(cn.l, TP_PORT, 8), 0);
+	assert_int_equal(ws_tcp_open(p.a, &cn.c), 0);
+	assert_int_equal(ws_tcp_connect(cn.c, WT_ADDR_B, TP_PORT),
+	    WS_EINPROGRESS);
+	assert_true(wt_pair_run(&p, tp_accepted, &cn, 60 * SEC));
+	tp_xfer_init(&a, cn.c, cn.s, fc->len, 1);
+	tp_xfer_init(&b, cn.s, cn.c, fc->len, 2);
+	a.close_after = b.close_after = true;
+	assert_true(wt_pair_run(&p, tp_bidir_done, &d, 3600 * SEC));
+	assert_memory_equal(a.data, a.got, a.len);
+	assert_memory_equal(b.data, b.got, b.len);
+	sa = tp_stats(p.a);
+	sb = tp_stats(p.b);
+	if (fc->drop > 0)
+		assert_true(sa.tcp.sndrexmitpack + sb.tcp.sndrexmitpack > 0);
+	if (fc->corrupt > 0)
+		assert_true(sa.tcp.rcvbadsum + sb.tcp.rcvbadsum +
+		    sa.ip4.badsum + sb.ip4.badsum + sa.ip4.badlen +
+		    sb.ip4.badlen > 0);
+	tp_xfer_fini(&a);
+	tp_xfer_fini(&b);
+	ws_tcp_close(cn.c);
+	ws_tcp_close(cn.s);
+	ws_tcp_close(cn.l);
+	wt_pair_run(&p, NULL, NULL, 300 * SEC);
+	assert_int_equal(wt_pair_teardown(&p), 0);
+}
+
+#define CASE(fn, ...) \
+	static void fn(void **state) { \
+		static const struct fault_case c = { __VA_ARGS__ }; \
+		(void)state; \
+		run_case(&c); \
+	}
+
+CASE(test_loss_1, "loss1", .drop = 0.01, .len = 1u << 20)
+CASE(test_loss_5, "loss5", .drop = 0.05, .len = 1u << 20)
+CASE(test_loss_10, "loss10", .drop = 0.10, .len = 512u << 10)
+CASE(test_dup, "dup", .dup = 0.05, .len = 1u << 20)
+CASE(test_reorder, "reorder", .reorder = 0.05, .len = 1u << 20)
+CASE(test_corrupt, "corrupt", .corrupt = 0.02, .len = 1u << 20)
+CASE(test_all, "all", .drop = 0.02, .dup = 0.02, .reorder = 0.02,
+    .corrupt = 0.01, .len = 1u << 20)
+CASE(test_ether_loss, "ether", .drop = 0.02, .len = 1u << 20, .ether = true)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loss_1),
+		cmocka_unit_test(test_loss_5),
+		cmocka_unit_test(test_loss_10),
+		cmocka_unit_test(test_dup),
+		cmocka_unit_test(test_reorder),
+		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_all),
+		cmocka_unit_test(test_ether_loss),
+	};
+
+	return cmocka_run_group_tests_name("tcp_pair_fault", tests, NULL, NULL);
+}

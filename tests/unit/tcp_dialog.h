@@ -1,0 +1,360 @@
+/*
+ * TCP segment dialogues (after smoltcp's send!/recv! tests): one stack on
+ * one end of a medium-IP mem pair; the test plays the peer on the other
+ * end, injecting hand-built segments with ws_stack_input() and reading
+ * what the stack sent with ws_link_recv(), at exact virtual times.
+ */
+#ifndef WS_TESTS_TCP_DIALOG_H
+#define WS_TESTS_TCP_DIALOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <wirestack/wirestack.h>
+
+#include "core/cksum.h"
+#include "core/endian.h"
+#include "core/stack_var.h"
+#include "tcp/tcp_var.h"
+#include "tcp/tcp_wire.h"
+#include "tests/lib/harness.h"
+
+#define DLG_US WS_USEC_PER_SEC
+#define DLG_MS WS_USEC_PER_MSEC
+#define DLG_LOCAL WT_ADDR_A      /* the stack under test */
+#define DLG_PEER WT_ADDR_B       /* the test plays this host */
+#define DLG_LPORT 80
+#define DLG_PPORT 40000
+#define DLG_PEER_ISS 1000000u
+
+/* One segment as the test sees it. */
+struct seg {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t win;
+	uint16_t urp;
+	struct tcp_opts opts;
+	const void *data;
+	size_t len;
+	uint8_t buf[2048];      /* payload of received segments */
+};
+
+struct dlg {
+	struct ws_link *la, *lb;
+	struct ws_stack *st;
+	struct wt_alloc alloc;
+	ws_time_t now;
+	struct ws_tcp *l, *s;   /* listener and connection under test */
+	uint32_t iss;           /* the stack's ISS */
+	uint32_t snd;           /* the peer's next sequence number */
+	uint32_t rcv;           /* the peer's next expected (= stack snd) */
+};
+
+static inline void
+dlg_setup_cfg(struct dlg *d, void (*tune)(struct ws_stack_config *))
+{
+	struct ws_link_mem_config mc = { 0 };
+	struct ws_stack_config cfg;
+	struct ws_allocator a;
+
+	memset(d, 0, sizeof(*d));
+	d->now = 1000000;
+	mc.medium = WS_MEDIUM_IP;
+	mc.mtu = 1500;
+	assert_int_equal(ws_link_mem_pair(&d->la, &d->lb, &mc), 0);
+	wt_alloc_init(&d->alloc, &a);
+	ws_stack_config_init(&cfg);
+	cfg.link = d->la;
+	cfg.addr = DLG_LOCAL;
+	cfg.prefix_len = 24;
+	cfg.allocator = &a;
+	cfg.seed = 7;
+	if (tune != NULL)
+		tune(&cfg);
+	assert_int_equal(ws_stack_new(&d->st, &cfg, d->now), 0);
+}
+
+static inline void
+dlg_setup(struct dlg *d)
+{
+	dlg_setup_cfg(d, NULL);
+}
+
+static inline void
+dlg_teardown(struct dlg *d)
+{
+	ws_stack_free(d->st);
+	ws_link_close(d->la);
+	ws_link_close(d->lb);
+	assert_int_equal(d->alloc.live, 0);
+}
+
+static inline struct ws_stats
+dlg_stats(struct dlg *d)
+{
+	struct ws_stats s;
+
+	ws_stack_stats(d->st, &s);
+	return s;
+}
+
+/* A segment from the peer with the usual ports. */
+static inline struct seg
+dlg_seg(uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct seg s;
+
+	memset(&s, 0, sizeof(s));
+	s.sport = DLG_PPORT;
+	s.dport = DLG_LPORT;
+	s.seq = seq;
+	s.ack = ack;
+	s.flags = flags;
+	s.win = 65535;
+	return s;
+}
+
+/* Build the datagram for sg; corrupt: flip the TCP checksum. */
+static inline size_t
+dlg_build(const struct seg *sg, uint8_t *out, bool corrupt)
+{
+	struct tcp_hdr th;
+	size_t hlen, tlen;
+	uint8_t *t = out + 20;
+
+	memset(&th, 0, sizeof(th));
+	th.sport = sg->sport;
+	th.dport = sg->dport;
+	th.seq = sg->seq;
+	th.ack = sg->ack;
+	th.flags = sg->flags;
+	th.win = sg->win;
+	th.urp = sg->urp;
+	th.opts = sg->opts;
+	hlen = tcp_wire_emit(t, &th);
+	if (sg->len > 0)
+		memcpy(t + hlen, sg->data, sg->len);
+	tlen = hlen + sg->len;
+	tcp_wire_set_cksum(t, tlen, DLG_PEER, DLG_LOCAL);
+	if (corrupt)
+		t[16] ^= 0x55;
+	out[0] = 0x45;
+	out[1] = 0;
+	be16_store(out + 2, (uint16_t)(20 + tlen));
+	be16_store(out + 4, 1);
+	be16_store(out + 6, 0x4000);
+	out[8] = 64;
+	out[9] = 6;
+	be16_store(out + 10, 0);
+	be32_store(out + 12, DLG_PEER);
+	be32_store(out + 16, DLG_LOCAL);
+	be16_store(out + 10, cksum(out, 20));
+	return 20 + tlen;
+}
+
+/* The peer sends sg at the current time. */
+static inline void
+dlg_send(struct dlg *d, const struct seg *sg)
+{
+	static uint8_t buf[20 + 60 + 65536];
+	size_t n;
+
+	assert_true(sg->len <= 65536);
+	n = dlg_build(sg, buf, false);
+
+	ws_stack_input(d->st, d->now, buf, n);
+}
+
+static inline void
+dlg_send_raw(struct dlg *d, const uint8_t *buf, size_t n)
+{
+	ws_stack_input(d->st, d->now, buf, n);
+}
+
+struct dlg_rx {
+	struct seg *out;
+	bool got;
+};
+
+static inline void
+dlg_rx_cb(void *arg, const uint8_t *frame, size_t len)
+{
+	struct dlg_rx *rx = arg;
+	struct tcp_hdr th;
+	size_t ihl;
+
+	assert_true(len >= 20);
+	ihl = (size_t)(frame[0] & 0x0f) * 4;
+	assert_int_equal(frame[9], 6);
+	assert_int_equal(be32_load(frame + 12), DLG_LOCAL);
+	assert_int_equal(be32_load(frame + 16), DLG_PEER);
+	assert_true(tcp_wire_cksum_ok(frame + ihl, len - ihl, DLG_LOCAL,
+	    DLG_PEER));
+	assert_int_equal(tcp_wire_parse(frame + ihl, len - ihl, &th),
+	    TCP_WIRE_OK);
+	memset(rx->out, 0, sizeof(*rx->out));
+	rx->out->sport = th.sport;
+	rx->out->dport = th.dport;
+	rx->out->seq = th.seq;
+	rx->out->ack = th.ack;
+	rx->out->flags = th.flags;
+	rx->out->win = th.win;
+	rx->out->urp = th.urp;
+	rx->out->opts = th.opts;
+	rx->out->len = len - ihl - th.off;
+	assert_true(rx->out->len <= sizeof(rx->out->buf));
+	memcpy(rx->out->buf, frame + ihl + th.off, rx->out->len);
+	rx->out->data = rx->out->buf;
+	rx->got = true;
+}
+
+/* Take the next segment the stack sent (true) or see that none waits. */
+static inline bool
+dlg_recv(struct dlg *d, struct seg *out)
+{
+	struct dlg_rx rx = { out, false };
+
+	ws_link_recv(d->lb, d->now, dlg_rx_cb, &rx, 1);
+	return rx.got;
+}
+
+/* Assert the stack sent exactly a segment with these fields. */
+static inline void
+dlg_expect(struct dlg *d, uint8_t flags, uint32_t seq, uint32_t ack,
+    size_t len, struct seg *out)
+{
+	struct seg tmp;
+	struct seg *o = out != NULL ? out : &tmp;
+
+	assert_true(dlg_recv(d, o));
+	if (o->flags != flags || o->seq != seq ||
+	    ((flags & TH_ACK) && o->ack != ack) || o->len != len)
+		fprintf(stderr, "# got fl=%#x seq=%u ack=%u len=%zu, want "
+		    "fl=%#x seq=%u ack=%u len=%zu\n", o->flags, o->seq,
+		    o->ack, o->len, flags, seq, ack, len);
+	assert_int_equal(o->flags, flags);
+	assert_int_equal(o->seq, seq);
+	if (flags & TH_ACK)
+		assert_int_equal(o->ack, ack);
+	assert_int_equal(o->len, len);
+	assert_int_equal(o->sport, DLG_LPORT);
+	assert_int_equal(o->dport, DLG_PPORT);
+}
+
+static inline void
+dlg_expect_none(struct dlg *d)
+{
+	struct seg o;
+
+	if (dlg_recv(d, &o)) {
+		fprintf(stderr, "# unexpected fl=%#x seq=%u ack=%u len=%zu\n",
+		    o.flags, o.seq, o.ack, o.len);
+		fail();
+	}
+}
+
+/* Advance virtual time to t (absolute) and poll. */
+static inline void
+dlg_at(struct dlg *d, ws_time_t t)
+{
+	assert_true(t >= d->now);
+	d->now = t;
+	ws_stack_poll(d->st, d->now);
+}
+
+static inline void
+dlg_wait(struct dlg *d, uint64_t us)
+{
+	dlg_at(d, d->now + us);
+}
+
+static inline enum ws_tcp_state
+dlg_state(struct ws_tcp *s)
+{
+	struct ws_tcp_info ti;
+
+	ws_tcp_info(s, &ti);
+	return ti.state;
+}
+
+/* Listen on DLG_LPORT. */
+static inline void
+dlg_listen(struct dlg *d, int backlog)
+{
+	assert_int_equal(ws_tcp_open(d->st, &d->l), 0);
+	assert_int_equal(ws_tcp_listen(d->l, DLG_LPORT, backlog), 0);
+}
+
+/*
+ * Passive open with a plain SYN (MSS 1460 only: no scaling, no
+ * timestamps, so windows are exact): LISTEN -> SYN_RECEIVED.
+ */
+static inline void
+dlg_to_synrcvd(struct dlg *d)
+{
+	struct seg sg = dlg_seg(TH_SYN, DLG_PEER_ISS, 0), o;
+
+	dlg_listen(d, 4);
+	sg.opts.present = TOF_MSS;
+	sg.opts.mss = 1460;
+	dlg_send(d, &sg);
+	assert_true(dlg_recv(d, &o));
+	assert_int_equal(o.flags, TH_SYN | TH_ACK);
+	assert_int_equal(o.ack, DLG_PEER_ISS + 1);
+	d->iss = o.seq;
+	d->snd = DLG_PEER_ISS + 1;
+	d->rcv = o.seq + 1;
+}
+
+/* ... -> ESTABLISHED and accepted (d->s). */
+static inline void
+dlg_to_established(struct dlg *d)
+{
+	struct seg sg;
+
+	dlg_to_synrcvd(d);
+	sg = dlg_seg(TH_ACK, d->snd, d->rcv);
+	dlg_send(d, &sg);
+	dlg_expect_none(d);
+	assert_int_equal(ws_tcp_accept(d->l, &d->s), 0);
+	assert_int_equal(dlg_state(d->s), WS_TCPS_ESTABLISHED);
+}
+
+/* Active open to the peer: CLOSED -> SYN_SENT (the SYN is read). */
+static inline void
+dlg_to_synsent(struct dlg *d, struct seg *syn)
+{
+	struct seg tmp;
+	struct seg *o = syn != NULL ? syn : &tmp;
+
+	assert_int_equal(ws_tcp_open(d->st, &d->s), 0);
+	assert_int_equal(ws_tcp_bind(d->s, DLG_LPORT), 0);
+	assert_int_equal(ws_tcp_connect(d->s, DLG_PEER, DLG_PPORT),
+	    WS_EINPROGRESS);
+	assert_true(dlg_recv(d, o));
+	assert_int_equal(o->flags, TH_SYN);
+	d->iss = o->seq;
+	d->rcv = o->seq + 1;
+	d->snd = DLG_PEER_ISS + 1;
+}
+
+/* The peer sends data and the stack ACKs (maybe delayed). */
+static inline void
+dlg_send_data(struct dlg *d, const void *data, size_t len, uint8_t extra)
+{
+	struct seg sg = dlg_seg(TH_ACK | extra, d->snd, d->rcv);
+
+	sg.data = data;
+	sg.len = len;
+	dlg_send(d, &sg);
+	d->snd += (uint32_t)len + ((extra & TH_FIN) ? 1 : 0);
+}
+
+#endif /* WS_TESTS_TCP_DIALOG_H */
