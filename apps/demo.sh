@@ -62,7 +62,7 @@ done
 
 wait_listening() {
 	i=0
-	until grep -q 'TCP server listening' "$1"; do
+	until grep -qs 'TCP server listening' "$1"; do
 		kill -0 "$2" 2>/dev/null || { show "$1"; die "the server did not start"; }
 		[ $i -ge 100 ] && { show "$1"; die "the server did not start in 10 s"; }
 		sleep 0.1
