@@ -67,7 +67,7 @@ connect_peer(struct client *cl)
 
 	snprintf(cl->peer, sizeof(cl->peer), "%s:%u", a->o.peer_host,
 	    (unsigned)a->o.peer_port);
-	if ((error = ws_tcp_open(a->st, &cl->s)) < 0)
+	if ((error = app_tcp_open(a, &cl->s)) < 0)
 		app_die(a, APP_EXIT_FAIL, "cannot open a socket: %s",
 		    ws_strerror(error));
 	/* Loopback mode: the port reserved with the kernel (see common.c). */
@@ -87,12 +87,14 @@ connect_peer(struct client *cl)
 		if (error == 0)
 			error = WS_ECONNABORTED;
 	} else if (app_stopping(a)) {
+		app_untrack(a, cl->s);
 		ws_tcp_abort(cl->s);
 		app_finish(a);
 		exit(0);
 	} else {
 		error = WS_ETIMEDOUT;
 	}
+	app_untrack(a, cl->s);
 	ws_tcp_abort(cl->s);
 	app_die(a, APP_EXIT_FAIL, "cannot connect to %s: %s", cl->peer,
 	    ws_strerror(error));
@@ -133,6 +135,7 @@ close_and_exit(struct client *cl, int code)
 		    (int)((end - now + 999) / 1000)) < 0)
 			break;
 	}
+	app_untrack(&cl->app, cl->s);
 	ws_tcp_close(cl->s);
 	(void)ws_stack_poll(cl->app.st, ws_clock_now());
 	app_finish(&cl->app);
@@ -440,6 +443,8 @@ main(int argc, char **argv)
 	memset(&cl, 0, sizeof(cl));
 	app_init(&cl.app, APP_CLIENT, argc, argv);
 	app_start(&cl.app, cl.app.o.peer_port);
+	/* Everything privileged is done: the device is open. */
+	app_sandbox(&cl.app);
 	connect_peer(&cl);
 	if (isatty(0))
 		interactive(&cl);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,11 +25,14 @@
 
 #include "apps/common.h"
 #include "apps/nft.h"
+#include "apps/privdrop.h"
+#include "apps/report.h"
 
 #define LOOPBACK_ADDR 0x7f000001u /* 127.0.0.1 */
 
 /* Written by the signal handler, read by app_stopping(). */
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_usr1;  /* SIGUSR1: print the report */
 static int sigpipe_w = -1;
 
 static void
@@ -36,7 +40,10 @@ on_signal(int signo)
 {
 	int saved = errno;
 
-	got_signal = signo;
+	if (signo == SIGUSR1)
+		got_usr1 = 1;
+	else
+		got_signal = signo;
 	if (sigpipe_w >= 0)
 		(void)!write(sigpipe_w, "s", 1);
 	errno = saved;
@@ -45,14 +52,24 @@ on_signal(int signo)
 static void
 synopsis(const struct app *a, FILE *f)
 {
+	if (a->synopsis_fn != NULL) {
+		a->synopsis_fn(f);
+		return;
+	}
 	if (a->kind == APP_SERVER)
 		fprintf(f,
 "usage: %s [-i IFACE --ip ADDR/PREFIX [--gw ADDR] [--mac MAC]] [-p PORT]\n"
-"              [--echo] [--pcap FILE] [--no-firewall] [-v]\n", a->prog);
+"              [--echo] [--cc newreno|cubic] [--loss P] [--dup P] [--reorder P]\n"
+"              [--corrupt P] [--seed N] [--pcap FILE] [--stats-json FILE]\n"
+"              [--user NAME] [--no-seccomp] [--no-firewall] [-v[v[v]]]\n",
+		    a->prog);
 	else
 		fprintf(f,
 "usage: %s [-i IFACE --ip ADDR/PREFIX [--gw ADDR] [--mac MAC]] [-w SECS]\n"
-"              [--pcap FILE] [--no-firewall] [-v] [HOST [PORT]]\n", a->prog);
+"              [--cc newreno|cubic] [--loss P] [--dup P] [--reorder P]\n"
+"              [--corrupt P] [--seed N] [--pcap FILE] [--stats-json FILE]\n"
+"              [--user NAME] [--no-seccomp] [--no-firewall] [-v[v[v]]]\n"
+"              [HOST [PORT]]\n", a->prog);
 }
 
 static void
@@ -84,7 +101,23 @@ usage(const struct app *a, FILE *f)
 "      --mac MAC          wirestack's MAC (default: the interface's own)\n"
 "      --pcap FILE        write every frame sent and received to FILE\n"
 "      --no-firewall      loopback mode: do not install the nftables rule\n"
-"  -v, --verbose          log stack events and print counters at exit (-vv: more)\n"
+"      --cc ALG           congestion control: newreno or cubic (default: the\n"
+"                         stack's own)\n"
+"      --loss P           drop P percent of frames, each direction (0..100)\n"
+"      --dup P            send P percent of frames twice\n"
+"      --reorder P        hold P percent of frames back behind the next\n"
+"      --corrupt P        flip one byte in P percent of frames\n"
+"      --seed N           seed for the faults above (default: random, printed)\n"
+"      --stats-json FILE  write the counters and connections as JSON to FILE\n"
+"                         at exit and on SIGUSR1\n"
+"      --user NAME        run as NAME once the device is open (default nobody\n"
+"                         when started as root); capabilities are dropped\n"
+"      --no-seccomp       do not install the seccomp system call filter\n"
+"  -v, --verbose          report connections, print counters (netstat -s)\n"
+"                         and connections (ss -ti) at exit; SIGUSR1 prints\n"
+"                         them at any time\n"
+"  -vv                    also one line per frame in and out (tcpdump style)\n"
+"  -vvv                   also the Ethernet header and stack debug messages\n"
 "  -h, --help             this text\n");
 	if (a->kind == APP_SERVER)
 		fprintf(f,
@@ -213,13 +246,119 @@ install_signals(struct app *a)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	/* A closed stdout shows up as EPIPE from write(2), not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Ethernet mode (-i given): --ip is required; --gw and --mac optional. */
+static void
+check_ether_args(struct app *a, const char *ip_arg, const char *gw_arg,
+    const char *mac_arg)
+{
+	if (ip_arg == NULL)
+		bad_usage(a, "-i %s needs --ip ADDR/PREFIX (wirestack's "
+		    "own address on that link, e.g. 198.18.0.2/24)",
+		    a->o.ifname);
+	if (strchr(ip_arg, '/') == NULL ||
+	    ws_ip4_parse(ip_arg, &a->o.addr, &a->o.prefix_len) < 0)
+		bad_usage(a, "bad address '%s': expected ADDR/PREFIX "
+		    "such as 198.18.0.2/24", ip_arg);
+	if (!host_addr(a->o.addr, a->o.prefix_len))
+		bad_usage(a, "bad address '%s': not a host address "
+		    "(0/8, 127/8, multicast, class E and the subnet's "
+		    "network and broadcast addresses are not)", ip_arg);
+	if (gw_arg != NULL && ws_ip4_parse(gw_arg, &a->o.gateway,
+	    NULL) < 0)
+		bad_usage(a, "bad gateway '%s': expected an IPv4 "
+		    "address such as 198.18.0.1", gw_arg);
+	if (mac_arg != NULL) {
+		if (ws_mac_parse(mac_arg, a->o.mac) < 0)
+			bad_usage(a, "bad MAC '%s': expected six hex "
+			    "bytes such as 02:00:00:00:00:02", mac_arg);
+		if (a->o.mac[0] & 1)
+			bad_usage(a, "bad MAC '%s': a multicast address "
+			    "cannot be a host's", mac_arg);
+		a->o.have_mac = true;
+	}
+}
+
 enum {
 	OPT_IP = 256, OPT_GW, OPT_MAC, OPT_PCAP, OPT_ECHO, OPT_NOFW,
+	OPT_CC, OPT_LOSS, OPT_DUP, OPT_REORDER, OPT_CORRUPT, OPT_SEED,
+	OPT_STATS_JSON, OPT_USER, OPT_NO_SECCOMP,
 };
+
+/* --loss and friends: a percentage, 0..100, as a probability. */
+static double
+parse_percent(const struct app *a, const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
+	    v < 0 || v > 100)
+		bad_usage(a, "bad %s '%s': expected a percentage, 0..100", opt,
+		    s);
+	return v / 100.0;
+}
+
+/* The options every app shares beyond the device; 1 if c was one. */
+static int
+common_opt(struct app *a, int c, const char *arg)
+{
+	char *end;
+
+	switch (c) {
+	case OPT_CC:
+		if (strcmp(arg, "newreno") == 0)
+			a->o.cc = WS_TCP_CC_NEWRENO;
+		else if (strcmp(arg, "cubic") == 0)
+			a->o.cc = WS_TCP_CC_CUBIC;
+		else
+			bad_usage(a, "bad congestion control '%s': expected "
+			    "newreno or cubic", arg);
+		a->o.cc_name = a->o.cc == WS_TCP_CC_CUBIC ? "cubic" :
+		    "newreno";
+		return 1;
+	case OPT_LOSS:
+		a->o.fault.drop = parse_percent(a, "--loss", arg);
+		a->o.have_fault = true;
+		return 1;
+	case OPT_DUP:
+		a->o.fault.duplicate = parse_percent(a, "--dup", arg);
+		a->o.have_fault = true;
+		return 1;
+	case OPT_REORDER:
+		a->o.fault.reorder = parse_percent(a, "--reorder", arg);
+		a->o.have_fault = true;
+		return 1;
+	case OPT_CORRUPT:
+		a->o.fault.corrupt = parse_percent(a, "--corrupt", arg);
+		a->o.have_fault = true;
+		return 1;
+	case OPT_SEED:
+		errno = 0;
+		a->o.fault.seed = strtoull(arg, &end, 0);
+		if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-')
+			bad_usage(a, "bad seed '%s': expected a number", arg);
+		return 1;
+	case OPT_STATS_JSON:
+		a->o.stats_json = arg;
+		return 1;
+	case OPT_USER:
+		if (arg[0] == '\0')
+			bad_usage(a, "--user needs a user name");
+		a->o.user = arg;
+		return 1;
+	case OPT_NO_SECCOMP:
+		a->o.no_seccomp = true;
+		return 1;
+	}
+	return 0;
+}
 
 void
 app_init(struct app *a, enum app_kind kind, int argc, char **argv)
@@ -236,6 +375,15 @@ app_init(struct app *a, enum app_kind kind, int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "echo", no_argument, NULL, OPT_ECHO },
 		{ "timeout", required_argument, NULL, 'w' },
+		{ "cc", required_argument, NULL, OPT_CC },
+		{ "loss", required_argument, NULL, OPT_LOSS },
+		{ "dup", required_argument, NULL, OPT_DUP },
+		{ "reorder", required_argument, NULL, OPT_REORDER },
+		{ "corrupt", required_argument, NULL, OPT_CORRUPT },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *optstring = kind == APP_SERVER ? "+:i:p:vh" : "+:i:w:vh";
@@ -258,9 +406,12 @@ app_init(struct app *a, enum app_kind kind, int argc, char **argv)
 	a->o.peer_addr = LOOPBACK_ADDR;
 	a->o.peer_host = "127.0.0.1";
 	a->o.connect_timeout_s = 30;
+	a->stats_fd = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if (common_opt(a, c, optarg))
+			continue;
 		switch (c) {
 		case 'i':
 			a->o.ifname = optarg;
@@ -340,31 +491,7 @@ app_init(struct app *a, enum app_kind kind, int argc, char **argv)
 	}
 
 	if (a->o.ifname != NULL) {
-		if (ip_arg == NULL)
-			bad_usage(a, "-i %s needs --ip ADDR/PREFIX (wirestack's "
-			    "own address on that link, e.g. 198.18.0.2/24)",
-			    a->o.ifname);
-		if (strchr(ip_arg, '/') == NULL ||
-		    ws_ip4_parse(ip_arg, &a->o.addr, &a->o.prefix_len) < 0)
-			bad_usage(a, "bad address '%s': expected ADDR/PREFIX "
-			    "such as 198.18.0.2/24", ip_arg);
-		if (!host_addr(a->o.addr, a->o.prefix_len))
-			bad_usage(a, "bad address '%s': not a host address "
-			    "(0/8, 127/8, multicast, class E and the subnet's "
-			    "network and broadcast addresses are not)", ip_arg);
-		if (gw_arg != NULL && ws_ip4_parse(gw_arg, &a->o.gateway,
-		    NULL) < 0)
-			bad_usage(a, "bad gateway '%s': expected an IPv4 "
-			    "address such as 198.18.0.1", gw_arg);
-		if (mac_arg != NULL) {
-			if (ws_mac_parse(mac_arg, a->o.mac) < 0)
-				bad_usage(a, "bad MAC '%s': expected six hex "
-				    "bytes such as 02:00:00:00:00:02", mac_arg);
-			if (a->o.mac[0] & 1)
-				bad_usage(a, "bad MAC '%s': a multicast address "
-				    "cannot be a host's", mac_arg);
-			a->o.have_mac = true;
-		}
+		check_ether_args(a, ip_arg, gw_arg, mac_arg);
 	} else {
 		if (ip_arg != NULL || gw_arg != NULL || mac_arg != NULL)
 			bad_usage(a, "--ip, --gw and --mac need -i IFACE "
@@ -384,6 +511,11 @@ app_stopping(struct app *a)
 
 	while (a->sigfd >= 0 && read(a->sigfd, buf, sizeof(buf)) > 0)
 		continue;
+	if (got_usr1) {
+		got_usr1 = 0;
+		if (a->st != NULL)
+			app_report(a);
+	}
 	return got_signal != 0;
 }
 
@@ -463,6 +595,54 @@ reserve_port(struct app *a, uint16_t port)
 		app_die(a, APP_EXIT_FAIL, "getsockname: %s", strerror(errno));
 	a->reserve_fd = fd;
 	return ntohs(sin.sin_port);
+}
+
+/*
+ * -vv: a tcpdump-style line per frame on stderr; --loss and friends: the
+ * fault injector.  The injector goes outermost (after smoltcp's
+ * examples/utils.rs), so the trace and --pcap show what really crossed
+ * the wire: a frame the injector drops on the way out never appears, one
+ * it drops on the way in appears once and the stack never sees it.
+ */
+static void
+wrap_trace_fault(struct app *a)
+{
+	struct ws_link *w;
+	int error;
+
+	if (a->o.verbose >= 2) {
+		error = ws_link_trace_wrap(&w, a->link, stderr,
+		    WS_TRACE_RX | WS_TRACE_TX | WS_TRACE_DIR |
+		    WS_TRACE_WALLCLOCK | (a->o.verbose >= 3 ? WS_TRACE_LINK :
+		    0));
+		if (error < 0)
+			app_die(a, APP_EXIT_FAIL, "cannot trace %s: %s",
+			    a->link->name, ws_strerror(error));
+		a->link = w;
+	}
+	if (a->o.have_fault) {
+		if (a->o.fault.seed == 0) {
+			/* Random, but printed, so the run can be repeated. */
+			uint64_t seed = 0;
+
+			while (seed == 0)
+				seed = ((uint64_t)ws_clock_now() << 20) ^
+				    (uint64_t)getpid() ^
+				    ((uint64_t)rand() << 32);
+			a->o.fault.seed = seed;
+		}
+		error = ws_link_fault_wrap(&w, a->link, &a->o.fault);
+		if (error < 0)
+			app_die(a, APP_EXIT_FAIL, "cannot add fault injection: "
+			    "%s", ws_strerror(error));
+		a->link = w;
+		fprintf(stderr, "%s: fault injection on %s, both directions: "
+		    "loss %g%%, dup %g%%, reorder %g%%, corrupt %g%%, "
+		    "--seed %llu\n", a->prog, a->link->name,
+		    a->o.fault.drop * 100, a->o.fault.duplicate * 100,
+		    a->o.fault.reorder * 100, a->o.fault.corrupt * 100,
+		    (unsigned long long)a->o.fault.seed);
+	}
 }
 
 void
@@ -547,6 +727,15 @@ app_start(struct app *a, uint16_t port)
 			    ws_strerror(error));
 		a->link = w;
 	}
+	wrap_trace_fault(a);
+	if (a->o.stats_json != NULL && a->stats_fd < 0) {
+		/* Opened now, while we may still create it anywhere. */
+		a->stats_fd = open(a->o.stats_json, O_WRONLY | O_CREAT |
+		    O_CLOEXEC, 0644);
+		if (a->stats_fd < 0)
+			app_die(a, APP_EXIT_FAIL, "cannot write %s: %s",
+			    a->o.stats_json, strerror(errno));
+	}
 
 	ws_stack_config_init(&cfg);
 	cfg.link = a->link;
@@ -556,7 +745,7 @@ app_start(struct app *a, uint16_t port)
 	if (a->o.verbose > 0) {
 		cfg.log = log_to_stderr;
 		cfg.log_ctx = a;
-		cfg.log_level = a->o.verbose > 1 ? WS_LOG_DEBUG : WS_LOG_INFO;
+		cfg.log_level = a->o.verbose > 2 ? WS_LOG_DEBUG : WS_LOG_INFO;
 	}
 	error = ws_stack_new(&a->st, &cfg, ws_clock_now());
 	if (error < 0)
@@ -573,81 +762,162 @@ app_start(struct app *a, uint16_t port)
 	}
 }
 
-/* Counters worth showing with -v; zero ones are skipped. */
-#define C(layer, field) \
-	{ #layer, #field, offsetof(struct ws_stats, layer) + \
-	    offsetof(struct ws_##layer##_stats, field) }
-static const struct {
-	const char *layer, *field;
-	size_t off;
-} counters[] = {
-	C(ether, ipackets), C(ether, opackets), C(ether, tooshort),
-	C(ether, notforus), C(ether, unknowntype), C(ether, oerrors),
-	C(arp, rxrequests), C(arp, rxreplies), C(arp, txrequests),
-	C(arp, txreplies), C(arp, txannounce), C(arp, learned),
-	C(arp, badlen), C(arp, badtype), C(arp, badop), C(arp, badaddr),
-	C(arp, dupip), C(arp, notforus), C(arp, held), C(arp, holddrops),
-	C(arp, timeouts), C(arp, timeoutdrops), C(arp, cachefull),
-	C(ip4, total), C(ip4, delivered), C(ip4, localout), C(ip4, tooshort),
-	C(ip4, badvers), C(ip4, badhlen), C(ip4, badlen), C(ip4, badsum),
-	C(ip4, badoptions), C(ip4, badaddr), C(ip4, notforus),
-	C(ip4, noproto), C(ip4, fragments), C(ip4, fragdropped),
-	C(ip4, reassembled), C(ip4, noroute), C(ip4, toolong),
-	C(ip4, odropped),
-	C(icmp, total), C(icmp, echo), C(icmp, echoreply), C(icmp, tooshort),
-	C(icmp, badsum), C(icmp, badcode), C(icmp, unreach),
-	C(icmp, ratelimited), C(icmp, outerrors),
-	C(tcp, rcvtotal), C(tcp, sndtotal), C(tcp, connattempt),
-	C(tcp, accepts), C(tcp, connects), C(tcp, closed), C(tcp, drops),
-	C(tcp, conndrops), C(tcp, rcvpack), C(tcp, rcvbyte),
-	C(tcp, sndpack), C(tcp, sndbyte), C(tcp, sndrexmitpack),
-	C(tcp, rexmttimeo), C(tcp, fastrexmit), C(tcp, rcvduppack),
-	C(tcp, rcvoopack), C(tcp, rcvdupack), C(tcp, rcvshort),
-	C(tcp, rcvbadoff), C(tcp, rcvbadsum), C(tcp, rcvbadopt),
-	C(tcp, rcvnoport), C(tcp, sndrst), C(tcp, rcvbadrst),
-	C(tcp, challengeack), C(tcp, listendrop), C(tcp, timeoutdrop),
-	C(tcp, nomem),
-};
-#undef C
+static void
+report_ctx_fill(struct app *a, struct report_ctx *r, struct report_conn *rows,
+    size_t maxrows)
+{
+	size_t n = 0, keep = sizeof(a->closed) / sizeof(a->closed[0]);
+	size_t nclosed = a->nclosed < keep ? a->nclosed : keep;
+
+	/* Oldest closed first, then the live ones. */
+	for (size_t i = 0; i < nclosed && n < maxrows; i++) {
+		rows[n].ti = a->closed[(a->nclosed - nclosed + i) % keep];
+		rows[n].recvq = 0;
+		rows[n].closed = 1;
+		n++;
+	}
+	for (size_t i = 0; i < a->nsocks && n < maxrows; i++) {
+		if (ws_tcp_info(a->socks[i], &rows[n].ti) < 0)
+			continue;
+		rows[n].recvq = ws_tcp_recvavail(a->socks[i]);
+		rows[n].closed = 0;
+		n++;
+	}
+	r->prog = a->prog;
+	r->st = a->st;
+	r->conns = rows;
+	r->nconns = n;
+	r->cc_name = a->o.cc_name;
+}
 
 static void
-print_counters(struct app *a)
+write_stats_json(struct app *a, const struct report_ctx *r)
 {
-	struct ws_stats s;
-	struct ws_link *l = ws_stack_link(a->st);
-	const char *layer = NULL;
+	int error;
 
-	ws_stack_stats(a->st, &s);
-	fprintf(stderr, "%s: counters:", a->prog);
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		uint64_t v;
+	if (a->o.stats_json == NULL || a->stats_fd < 0)
+		return;
+	if ((error = report_json(a->stats_fd, r)) < 0)
+		app_warn(a, "cannot write %s: %s", a->o.stats_json,
+		    strerror(-error));
+}
 
-		memcpy(&v, (const char *)&s + counters[i].off, sizeof(v));
-		if (v == 0)
-			continue;
-		if (layer == NULL || strcmp(layer, counters[i].layer) != 0) {
-			layer = counters[i].layer;
-			fprintf(stderr, "\n  %s:", layer);
-		}
-		fprintf(stderr, " %s=%llu", counters[i].field,
-		    (unsigned long long)v);
+void
+app_report(struct app *a)
+{
+	struct report_ctx r;
+	struct report_conn *rows;
+	size_t max = a->nsocks + sizeof(a->closed) / sizeof(a->closed[0]);
+
+	if (a->st == NULL)
+		return;
+	if ((rows = calloc(max, sizeof(*rows))) == NULL) {
+		app_warn(a, "out of memory: no report");
+		return;
 	}
-	if (l != NULL)
-		fprintf(stderr, "\n  %s: rx_frames=%llu tx_frames=%llu "
-		    "tx_errors=%llu rx_dropped=%llu", l->ops->kind,
-		    (unsigned long long)l->stats.rx_frames,
-		    (unsigned long long)l->stats.tx_frames,
-		    (unsigned long long)l->stats.tx_errors,
-		    (unsigned long long)l->stats.rx_dropped);
-	fprintf(stderr, "\n");
+	report_ctx_fill(a, &r, rows, max);
+	fflush(stdout);
+	report_text(stderr, &r);
+	write_stats_json(a, &r);
+	free(rows);
+}
+
+int
+app_tcp_open(struct app *a, struct ws_tcp **out)
+{
+	int error = ws_tcp_open(a->st, out);
+
+	if (error < 0)
+		return error;
+	/*
+	 * Without --cc the stack's own default stands.  Listeners pass
+	 * their algorithm on to the connections they accept.
+	 */
+	if (a->o.cc_name != NULL &&
+	    (error = ws_tcp_setopt(*out, WS_TCP_CC, a->o.cc)) < 0) {
+		ws_tcp_abort(*out);
+		*out = NULL;
+		if (error == WS_EINVAL)
+			app_die(a, APP_EXIT_FAIL, "congestion control '%s' is "
+			    "not available in this build of wirestack (try "
+			    "--cc newreno)", a->o.cc_name != NULL ?
+			    a->o.cc_name : "?");
+		app_die(a, APP_EXIT_FAIL, "cannot set congestion control "
+		    "'%s': %s", a->o.cc_name != NULL ? a->o.cc_name : "?",
+		    ws_strerror(error));
+	}
+	app_track(a, *out);
+	return 0;
+}
+
+void
+app_track(struct app *a, struct ws_tcp *s)
+{
+	if (a->nsocks == a->socks_cap) {
+		size_t cap = a->socks_cap > 0 ? a->socks_cap * 2 : 16;
+		struct ws_tcp **v = realloc(a->socks, cap * sizeof(*v));
+
+		if (v == NULL)
+			return; /* not reported; nothing else suffers */
+		a->socks = v;
+		a->socks_cap = cap;
+	}
+	a->socks[a->nsocks++] = s;
+}
+
+void
+app_untrack(struct app *a, struct ws_tcp *s)
+{
+	size_t keep = sizeof(a->closed) / sizeof(a->closed[0]);
+
+	for (size_t i = 0; i < a->nsocks; i++) {
+		if (a->socks[i] != s)
+			continue;
+		/* Listeners are not worth a row once closed. */
+		if (ws_tcp_info(s, &a->closed[a->nclosed % keep]) == 0 &&
+		    a->closed[a->nclosed % keep].state != WS_TCPS_LISTEN)
+			a->nclosed++;
+		a->socks[i] = a->socks[--a->nsocks];
+		return;
+	}
+}
+
+void
+app_sandbox(struct app *a)
+{
+	struct privdrop_result res;
+	char errbuf[256] = "";
+
+	report_init();
+	if (privdrop(a->o.user, !a->o.no_seccomp, &res, errbuf,
+	    sizeof(errbuf)) < 0)
+		app_die(a, APP_EXIT_FAIL, "dropping privileges: %s", errbuf);
+	if (res.seccomp_unavailable && a->o.verbose == 0)
+		app_warn(a, "no seccomp filter: %s", res.no_seccomp_why);
+	app_verbose(a, 1, "running as user %s%s with no capabilities; "
+	    "seccomp filter %s%s", res.user, res.switched_user ? "" :
+	    " (unchanged)", res.seccomp ? "on" : "off: ",
+	    res.seccomp ? "" : res.no_seccomp_why);
 }
 
 void
 app_finish(struct app *a)
 {
 	if (a->st != NULL) {
-		if (a->o.verbose > 0)
-			print_counters(a);
+		struct report_ctx r;
+		struct report_conn *rows;
+		size_t max = a->nsocks +
+		    sizeof(a->closed) / sizeof(a->closed[0]);
+
+		if ((rows = calloc(max, sizeof(*rows))) != NULL) {
+			report_ctx_fill(a, &r, rows, max);
+			if (a->o.verbose > 0) {
+				fflush(stdout);
+				report_text(stderr, &r);
+			}
+			write_stats_json(a, &r);
+			free(rows);
+		}
 		ws_stack_free(a->st);
 		a->st = NULL;
 	}
@@ -659,6 +929,13 @@ app_finish(struct app *a)
 		close(a->reserve_fd);
 		a->reserve_fd = -1;
 	}
+	if (a->o.stats_json != NULL && a->stats_fd >= 0) {
+		close(a->stats_fd);
+		a->stats_fd = -1;
+	}
+	free(a->socks);
+	a->socks = NULL;
+	a->nsocks = a->socks_cap = 0;
 	nft_remove();
 }
 
@@ -743,4 +1020,34 @@ app_buf_send(struct ws_tcp *s, struct app_buf *b)
 		app_buf_consume(b, (size_t)n);
 	}
 	return 0;
+}
+
+void
+app_init_dev(struct app *a, enum app_kind kind, const char *prog,
+    const struct app_devargs *d, void (*synopsis_fn)(FILE *f))
+{
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->prog = prog;
+	a->synopsis_fn = synopsis_fn;
+	a->sigfd = -1;
+	a->reserve_fd = -1;
+	a->o.verbose = d->verbose;
+	a->o.pcap_path = d->pcap;
+	a->o.ifname = d->ifname;
+	if (d->ifname == NULL)
+		bad_usage(a, "-i IFACE is required (Ethernet mode)");
+	check_ether_args(a, d->ip, d->gw, d->mac);
+	install_signals(a);
+}
+
+const char *
+app_prog_name(const char *argv0, const char *fallback)
+{
+	const char *slash;
+
+	if (argv0 == NULL || argv0[0] == '\0')
+		return fallback;
+	slash = strrchr(argv0, '/');
+	return slash != NULL && slash[1] != '\0' ? slash + 1 : argv0;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <wirestack/wirestack.h>
 
@@ -36,6 +37,13 @@ struct app_opts {
 	const char *pcap_path;   /* --pcap */
 	int verbose;             /* -v, repeatable */
 	bool no_firewall;        /* --no-firewall */
+	int cc;                  /* --cc: WS_TCP_CC_NEWRENO or CUBIC */
+	const char *cc_name;     /* "newreno" or "cubic"; NULL: no --cc */
+	bool have_fault;         /* any of --loss --dup --reorder --corrupt */
+	struct ws_fault_config fault; /* probabilities 0..1, seed (--seed) */
+	const char *stats_json;  /* --stats-json FILE */
+	const char *user;        /* --user; NULL: "nobody" when root */
+	bool no_seccomp;         /* --no-seccomp */
 
 	/* server */
 	uint16_t port;           /* -p */
@@ -58,6 +66,16 @@ struct app {
 	struct ws_stack *st;
 	int sigfd;               /* readable after SIGINT/SIGTERM/SIGHUP */
 	int reserve_fd;          /* loopback: kernel socket holding our port */
+	/* Apps with their own command line (iperf, impair): prints their
+	 * synopsis in usage errors; NULL for server and client. */
+	void (*synopsis_fn)(FILE *f);
+	/* The sockets to report on (-v, SIGUSR1, --stats-json), and the
+	 * last moments of the most recently closed ones. */
+	struct ws_tcp **socks;
+	size_t nsocks, socks_cap;
+	struct ws_tcp_info closed[16];
+	size_t nclosed;          /* ever; closed[nclosed % 16] is next */
+	int stats_fd;            /* --stats-json, opened before the drop; -1 */
 };
 
 /*
@@ -73,8 +91,60 @@ void app_init(struct app *a, enum app_kind kind, int argc, char **argv);
  */
 void app_start(struct app *a, uint16_t port);
 
-/* True once SIGINT/SIGTERM/SIGHUP arrived (drains the signal pipe). */
+/*
+ * For apps that parse their own command line (iperf, impair): the device
+ * options as typed.  Ethernet mode only: ifname is required.
+ */
+struct app_devargs {
+	const char *ifname;      /* -i */
+	const char *ip;          /* --ip ADDR/PREFIX */
+	const char *gw;          /* --gw */
+	const char *mac;         /* --mac */
+	const char *pcap;        /* --pcap */
+	int verbose;             /* -v count */
+};
+
+/*
+ * Validate `d` exactly as app_init() validates the same options and store
+ * them in a->o (exits 2 with `synopsis_fn`'s text on a bad value), then
+ * install the signal handlers.  app_start() follows as usual.
+ */
+void app_init_dev(struct app *a, enum app_kind kind, const char *prog,
+    const struct app_devargs *d, void (*synopsis_fn)(FILE *f));
+
+/* The program's name from argv[0] ("wirestack-iperf"), or fallback. */
+const char *app_prog_name(const char *argv0, const char *fallback);
+
+/*
+ * True once SIGINT/SIGTERM/SIGHUP arrived (drains the signal pipe).  A
+ * SIGUSR1 that arrived since the last call prints the report (counters
+ * and connections, as at exit with -v) on stderr and rewrites
+ * --stats-json.
+ */
 bool app_stopping(struct app *a);
+
+/*
+ * Open a socket with the congestion control chosen by --cc and track it
+ * for the reports.  Exits with a clear message when the stack refuses the
+ * algorithm.  Returns 0 or a WS_E* code from ws_tcp_open().
+ */
+int app_tcp_open(struct app *a, struct ws_tcp **out);
+
+/* Track a socket (accepted ones) / stop tracking it before closing it. */
+void app_track(struct app *a, struct ws_tcp *s);
+void app_untrack(struct app *a, struct ws_tcp *s);
+
+/* Print the report on stderr and rewrite --stats-json (if given). */
+void app_report(struct app *a);
+
+/*
+ * After app_start() and everything else that needs privileges: switch
+ * to --user (default "nobody" when running as root), empty every
+ * capability set, set no_new_privs, and install the seccomp filter
+ * (unless --no-seccomp).  Exits with a message if any step fails.  See
+ * apps/privdrop.h.
+ */
+void app_sandbox(struct app *a);
 
 /* Print the counters when -v, free the stack and the device. */
 void app_finish(struct app *a);

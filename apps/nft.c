@@ -25,6 +25,8 @@
 
 static char fw_table[64];     /* "wirestack_1234" while installed */
 static pid_t fw_owner;        /* the process that installed it */
+static int keeper_fd = -1;    /* write end of the keeper's pipe */
+static pid_t keeper_pid = -1; /* the process that will remove the table */
 
 /*
  * In the child, before exec: a binary given cap_net_admin with setcap(8)
@@ -140,21 +142,111 @@ fail:
 	return -1;
 }
 
-void
-nft_remove(void)
+static void
+delete_table(const char *name)
 {
 	char table[sizeof(fw_table)];
 	char err[256];
 	char *args[] = { "nft", "delete", "table", "ip", table, NULL };
 
-	if (fw_table[0] == '\0' || fw_owner != getpid())
-		return;
-	memcpy(table, fw_table, sizeof(table));
+	snprintf(table, sizeof(table), "%s", name);
 	if (run_nft(args, NULL, err, sizeof(err)) != 0)
 		fprintf(stderr, "warning: could not remove nftables table "
 		    "'ip %s' (%s); remove it with: nft delete table ip %s\n",
 		    table, err[0] != '\0' ? err : "nft failed", table);
+}
+
+void
+nft_remove(void)
+{
+	if (fw_table[0] == '\0' || fw_owner != getpid())
+		return;
+	if (keeper_fd >= 0) {
+		int status;
+
+		/*
+		 * The keeper removes the table when its pipe closes; wait
+		 * for it, so the table is gone when we are.  This needs no
+		 * privileges, so it works after app_sandbox() dropped them.
+		 */
+		close(keeper_fd);
+		keeper_fd = -1;
+		while (waitpid(keeper_pid, &status, 0) < 0 && errno == EINTR)
+			continue;
+		keeper_pid = -1;
+	} else {
+		delete_table(fw_table);
+	}
 	fw_table[0] = '\0';
+}
+
+/*
+ * The keeper: a child forked while we still have the privileges nft
+ * needs.  It holds them (root, or the file capabilities of a setcap'd
+ * binary) while the program drops its own, waits until its pipe closes
+ * -- when the program calls nft_remove(), exits, or is killed, even by
+ * SIGKILL -- and then deletes the table.  It ignores the terminal's
+ * signals (Ctrl-C reaches the whole process group), keeps no descriptor
+ * but the pipe and stderr, and never returns.
+ */
+static void __attribute__((noreturn))
+keeper(int rfd, const char *table)
+{
+	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+	    SIGUSR1, SIGUSR2, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU };
+	int devnull, fd;
+	char c;
+
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	/* The pipe to fd 3 and nothing else above stderr; stdin/out null. */
+	if (rfd != 3) {
+		if (dup2(rfd, 3) < 0)
+			_exit(1);
+		rfd = 3;
+		(void)fcntl(rfd, F_SETFD, FD_CLOEXEC);
+	}
+	if (syscall(SYS_close_range, 4u, ~0u, 0u) < 0)
+		for (fd = 4; fd < 65536; fd++)
+			(void)close(fd);
+	if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		if (devnull > 3)
+			close(devnull);
+	}
+	for (;;) {
+		ssize_t n = read(rfd, &c, 1);
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	delete_table(table);
+	_exit(0);
+}
+
+static int
+start_keeper(const char *table)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	fflush(NULL); /* nothing buffered is written twice */
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		keeper(p[0], table);
+	}
+	close(p[0]);
+	keeper_fd = p[1];
+	keeper_pid = pid;
+	return 0;
 }
 
 static void
@@ -207,6 +299,11 @@ nft_install(uint32_t addr, uint16_t sport, uint16_t dport, uint32_t mark,
 	}
 	memcpy(fw_table, table, sizeof(fw_table));
 	fw_owner = getpid();
+	/* Without a keeper, removal needs our privileges at exit. */
+	if (start_keeper(table) < 0)
+		fprintf(stderr, "warning: could not fork the process that "
+		    "removes table 'ip %s' at exit: %s\n", table,
+		    strerror(errno));
 	if (!registered) {
 		atexit(nft_remove_atexit);
 		registered = true;

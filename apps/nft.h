@@ -9,6 +9,13 @@
  * RSTs still pass.  The table is removed on every exit path: atexit(3)
  * for exit() (the error paths and the normal end), and the apps turn
  * SIGINT/SIGTERM/SIGHUP into a normal end.
+ *
+ * The removal itself is done by a small "keeper" process forked when the
+ * table is installed, while the program still has the privileges nft
+ * needs: the program then drops its own (app_sandbox(): another user, no
+ * capabilities, seccomp), and the keeper, which keeps them, deletes the
+ * table when the program closes the pipe between them -- in
+ * nft_remove(), or when it dies in any way, SIGKILL included.
  */
 #ifndef WS_APPS_NFT_H
 #define WS_APPS_NFT_H

@@ -78,6 +78,7 @@ conn_free(struct server *sv, struct conn *c, bool graceful)
 	app_verbose(&sv->app, 1, "%s: closed (%llu bytes in, %llu out)",
 	    c->name, (unsigned long long)c->bytes_in,
 	    (unsigned long long)c->bytes_out);
+	app_untrack(&sv->app, c->s);
 	if (graceful)
 		ws_tcp_close(c->s);
 	else
@@ -169,6 +170,7 @@ accept_all(struct server *sv)
 			continue;
 		}
 		c->s = s;
+		app_track(&sv->app, s);
 		app_peer_name(s, c->name, sizeof(c->name));
 		c->next = sv->conns;
 		sv->conns = c;
@@ -222,6 +224,7 @@ shutdown_all(struct server *sv)
 	ws_time_t end = ws_time_add_ms(ws_clock_now(), SHUTDOWN_GRACE_MS);
 	struct conn *c;
 
+	app_untrack(&sv->app, sv->listener);
 	ws_tcp_close(sv->listener);
 	sv->listener = NULL;
 	for (c = sv->conns; c != NULL; c = c->next) {
@@ -260,7 +263,7 @@ main(int argc, char **argv)
 	app_init(a, APP_SERVER, argc, argv);
 	app_start(a, a->o.port);
 
-	if ((error = ws_tcp_open(a->st, &sv.listener)) < 0)
+	if ((error = app_tcp_open(a, &sv.listener)) < 0)
 		app_die(a, APP_EXIT_FAIL, "cannot open a socket: %s",
 		    ws_strerror(error));
 	if ((error = ws_tcp_listen(sv.listener, a->o.port,
@@ -272,6 +275,8 @@ main(int argc, char **argv)
 		app_die(a, APP_EXIT_FAIL, "cannot listen on port %u: %s",
 		    (unsigned)a->o.port, ws_strerror(error));
 	}
+	/* Everything privileged is done: the devices are open. */
+	app_sandbox(a);
 	printf("TCP server listening on port %u\n", (unsigned)a->o.port);
 	fflush(stdout);
 

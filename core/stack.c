@@ -178,6 +178,10 @@ resolve_defaults(struct ws_stack_config *c)
 	DEFAULT(tcp_msl_ms, 30000);
 	DEFAULT(tcp_sndbuf, 262144);
 	DEFAULT(tcp_rcvbuf, 262144);
+	DEFAULT(tcp_syn_backlog, 256);
+	DEFAULT(tcp_mem_max, 256u * 1024 * 1024);
+	DEFAULT(tcp_max_orphans, 4096);
+	DEFAULT(tcp_orphan_retries, 8);
 #undef DEFAULT
 }
 
@@ -265,16 +269,31 @@ stack_xmit(struct ws_stack *st, struct pkt *p)
 void
 stack_flush(struct ws_stack *st)
 {
-	struct pkt *p;
+	struct ws_link_frame f[TXQ_FLUSH_AT];
+	struct pkt *batch[TXQ_FLUSH_AT];
+	unsigned n, failed;
 
-	while ((p = pktq_pop(&st->txq)) != NULL) {
-		if (ws_link_send(st->link, st->now, p->data, p->len) != 0) {
+	/* Up to TXQ_FLUSH_AT frames per device call (sendmmsg on pcap). */
+	while (st->txq.count > 0) {
+		for (n = 0; n < TXQ_FLUSH_AT; n++) {
+			struct pkt *p = pktq_pop(&st->txq);
+
+			if (p == NULL)
+				break;
+			batch[n] = p;
+			f[n].data = p->data;
+			f[n].len = p->len;
+		}
+		failed = n == 1 ? ws_link_send(st->link, st->now, f[0].data,
+		    f[0].len) != 0 : ws_link_send_batch(st->link, st->now, f, n);
+		while (failed-- > 0) {
 			if (st->link->medium == WS_MEDIUM_ETHERNET)
 				STAT_INC(st, ether, oerrors);
 			else
 				STAT_INC(st, ip4, odropped);
 		}
-		pkt_free(st, p);
+		for (unsigned i = 0; i < n; i++)
+			pkt_free(st, batch[i]);
 	}
 }
 
@@ -313,6 +332,8 @@ ws_stack_poll(struct ws_stack *st, ws_time_t now)
 	if (now > st->now)
 		st->now = now;
 	st->in_call = true;
+	/* ACKs for the whole batch go out at its end (tcp_batch_end). */
+	tcp_batch_begin(st);
 	while (total < POLL_BUDGET) {
 		n = ws_link_recv(st->link, st->now, rx_cb, st,
 		    (unsigned)(POLL_BUDGET - total));
@@ -320,6 +341,7 @@ ws_stack_poll(struct ws_stack *st, ws_time_t now)
 			break;
 		total += n;
 	}
+	tcp_batch_end(st);
 	run_timers(st);
 	st->in_call = false;
 	stack_flush(st);

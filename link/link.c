@@ -26,6 +26,25 @@ ws_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 	return error;
 }
 
+WS_EXPORT unsigned
+ws_link_send_batch(struct ws_link *l, ws_time_t now,
+    const struct ws_link_frame *frames, unsigned n)
+{
+	unsigned failed = 0;
+
+	if (n == 0)
+		return 0;
+	if (l->ops->send_batch != NULL)
+		failed = l->ops->send_batch(l, now, frames, n);
+	else
+		for (unsigned i = 0; i < n; i++)
+			if (l->ops->send(l, now, frames[i].data,
+			    frames[i].len) != 0)
+				failed++;
+	l->stats.tx_errors += failed;
+	return failed;
+}
+
 WS_EXPORT int
 ws_link_fd(struct ws_link *l)
 {

@@ -11,9 +11,18 @@
  *    requests) are copied up at all;
  *  - promiscuous mode only when we use a MAC other than the interface's.
  *
- * Injection writes prebuilt frames with libnet's advanced link mode
- * (libnet_adv_write_link), i.e. sendto() on an AF_PACKET socket.
+ * Injection: a batch of frames (the stack's output queue at the end of an
+ * entry call) goes out with one sendmmsg() on our own AF_PACKET socket
+ * bound to the interface (protocol 0: it receives nothing); single frames
+ * take send() on the same socket, so frames keep their order.  libnet's
+ * advanced link mode (libnet_adv_write_link: one sendto() per frame on
+ * libnet's AF_PACKET socket) is the fallback when that socket cannot be
+ * made.  Measured on veth (README,
+ * Performance): sendmmsg moves more frames per second of CPU than one
+ * sendto per frame.  WIRESTACK_PCAP_TX=libnet in the environment turns the
+ * batch path off (every frame through libnet), for comparisons.
  */
+#define _GNU_SOURCE /* sendmmsg */
 #include "config.h"
 
 #include <errno.h>
@@ -29,6 +38,7 @@
 #include <unistd.h>
 
 #include <libnet.h>
+#include <linux/filter.h>
 #include <pcap/pcap.h>
 
 #include <wirestack/err.h>
@@ -52,6 +62,8 @@ struct pcap_link {
 	struct ws_link link;      /* must be first */
 	pcap_t *pc;
 	libnet_t *ln;
+	int txfd;                 /* AF_PACKET socket for sendmmsg, or -1 */
+	int ifindex;
 	int fd;                   /* selectable descriptor */
 	ws_time_t stats_at;       /* when pcap_stats() was last read */
 };
@@ -148,7 +160,9 @@ pcap_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 		return WS_EINVAL;
 	if (len > (size_t)l->mtu + ETHER_HDR_LEN)
 		return WS_EMSGSIZE;
-	if (libnet_adv_write_link(pl->ln, frame, (uint32_t)len) < 0) {
+	/* One socket for everything when we have ours: frames stay in order. */
+	if (pl->txfd >= 0 ? send(pl->txfd, frame, len, 0) < 0 :
+	    libnet_adv_write_link(pl->ln, frame, (uint32_t)len) < 0) {
 		switch (errno) {
 		case EAGAIN:
 		case ENOBUFS:
@@ -167,6 +181,66 @@ pcap_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 	return 0;
 }
 
+/* Frames per sendmmsg() call. */
+#define PCAP_TX_BATCH 64
+
+static unsigned
+pcap_link_send_batch(struct ws_link *l, ws_time_t now,
+    const struct ws_link_frame *frames, unsigned n)
+{
+	struct pcap_link *pl = to_pcap(l);
+	struct mmsghdr msg[PCAP_TX_BATCH];
+	struct iovec iov[PCAP_TX_BATCH];
+	unsigned failed = 0, i = 0;
+
+	if (pl->txfd < 0) {
+		for (i = 0; i < n; i++)
+			if (pcap_link_send(l, now, frames[i].data,
+			    frames[i].len) != 0)
+				failed++;
+		return failed;
+	}
+	while (i < n) {
+		unsigned k = 0, j;
+		int r;
+
+		/* Gather up to a batch of well-formed frames. */
+		while (i < n && k < PCAP_TX_BATCH) {
+			const struct ws_link_frame *f = &frames[i++];
+
+			if (f->len < ETHER_HDR_LEN ||
+			    f->len > (size_t)l->mtu + ETHER_HDR_LEN) {
+				failed++;
+				continue;
+			}
+			iov[k].iov_base = (void *)(uintptr_t)f->data;
+			iov[k].iov_len = f->len;
+			memset(&msg[k], 0, sizeof(msg[k]));
+			msg[k].msg_hdr.msg_iov = &iov[k];
+			msg[k].msg_hdr.msg_iovlen = 1;
+			k++;
+		}
+		for (j = 0; j < k;) {
+			r = sendmmsg(pl->txfd, &msg[j], k - j, 0);
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				/* The qdisc or socket buffer is full (or
+				 * worse): this frame is lost, go on. */
+				failed++;
+				j++;
+				continue;
+			}
+			for (int m = 0; m < r; m++) {
+				l->stats.tx_frames++;
+				l->stats.tx_bytes += iov[j + (unsigned)m].iov_len;
+			}
+			j += (unsigned)r;
+		}
+	}
+	return failed;
+}
+
 static int
 pcap_link_fd(struct ws_link *l)
 {
@@ -182,6 +256,8 @@ pcap_link_close(struct ws_link *l)
 		pcap_close(pl->pc);
 	if (pl->ln != NULL)
 		libnet_destroy(pl->ln);
+	if (pl->txfd >= 0)
+		close(pl->txfd);
 	free(pl);
 }
 
@@ -189,6 +265,7 @@ static const struct ws_link_ops pcap_link_ops = {
 	.kind = "pcap",
 	.recv = pcap_link_recv,
 	.send = pcap_link_send,
+	.send_batch = pcap_link_send_batch,
 	.fd = pcap_link_fd,
 	.next_deadline = NULL,
 	.close = pcap_link_close,
@@ -290,7 +367,8 @@ pcap_setup(struct pcap_link *pl, const struct ws_link_pcap_config *cfg,
 	if (pcap_set_snaplen(pl->pc, snaplen) != 0 ||
 	    pcap_set_immediate_mode(pl->pc, 1) != 0 ||
 	    pcap_set_buffer_size(pl->pc, bufsize) != 0 ||
-	    pcap_set_promisc(pl->pc, memcmp(m, ifmac, 6) != 0) != 0) {
+	    pcap_set_promisc(pl->pc, memcmp(m, ifmac, 6) != 0 ||
+	    (cfg->flags & WS_LINK_PCAP_ALL)) != 0) {
 		seterr(errbuf, errlen, "%s: setting capture options failed",
 		    ifname);
 		return WS_EIO;
@@ -323,9 +401,12 @@ pcap_setup(struct pcap_link *pl, const struct ws_link_pcap_config *cfg,
 	 */
 	(void)setsockopt(pcap_fileno(pl->pc), SOL_PACKET,
 	    PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	snprintf(filter, sizeof(filter),
-	    "ether dst %02x:%02x:%02x:%02x:%02x:%02x or ether broadcast",
-	    m[0], m[1], m[2], m[3], m[4], m[5]);
+	if (cfg->flags & WS_LINK_PCAP_ALL)
+		snprintf(filter, sizeof(filter), "%s", "");
+	else
+		snprintf(filter, sizeof(filter),
+		    "ether dst %02x:%02x:%02x:%02x:%02x:%02x or ether "
+		    "broadcast", m[0], m[1], m[2], m[3], m[4], m[5]);
 	if (pcap_compile(pl->pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 		seterr(errbuf, errlen, "%s: pcap_compile \"%s\": %s", ifname,
 		    filter, pcap_geterr(pl->pc));
@@ -353,8 +434,25 @@ libnet_setup(struct pcap_link *pl, const char *ifname, char *errbuf,
 
 	errno = 0;
 	pl->ln = libnet_init(LIBNET_LINK_ADV, ifname, lnerr);
-	if (pl->ln != NULL)
+	if (pl->ln != NULL) {
+		/*
+		 * libnet's socket is opened for ETH_P_ALL: the kernel would
+		 * queue every frame arriving on the interface to it, and
+		 * nobody reads it.  A filter that accepts nothing keeps it
+		 * empty (and cheap); outgoing frames are not its business.
+		 */
+		static struct sock_filter none[] = {
+			{ 0x06, 0, 0, 0 },      /* ret #0 */
+		};
+		struct sock_fprog prog = { 1, none };
+		int fd = libnet_getfd(pl->ln), one = 1;
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		    sizeof(prog));
+		(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+		    sizeof(one));
 		return 0;
+	}
 	if (errno == EPERM || errno == EACCES) {
 		seterr(errbuf, errlen, "%s: permission denied injecting: %s",
 		    ifname, PERM_HINT);
@@ -366,6 +464,41 @@ libnet_setup(struct pcap_link *pl, const char *ifname, char *errbuf,
 	}
 	seterr(errbuf, errlen, "%s: libnet_init: %s", ifname, lnerr);
 	return errno == ENOMEM ? WS_ENOMEM : WS_EIO;
+}
+
+/*
+ * The sendmmsg socket.  Failing to make it is not an error: every frame
+ * then goes through libnet.
+ */
+static void
+txsock_setup(struct pcap_link *pl, const char *ifname)
+{
+	const char *env = getenv("WIRESTACK_PCAP_TX");
+	struct sockaddr_ll sll;
+	unsigned idx;
+	int s;
+
+	pl->txfd = -1;
+	if (env != NULL && strcmp(env, "libnet") == 0)
+		return;
+	if ((idx = if_nametoindex(ifname)) == 0)
+		return;
+	/* Protocol 0: a send-only socket, nothing is queued to it. */
+	if ((s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = (int)idx;
+	sll.sll_protocol = 0;
+	if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+		close(s);
+		return;
+	}
+	pl->ifindex = (int)idx;
+	pl->txfd = s;
+	/* libnet is not needed any more (it was the permission check). */
+	libnet_destroy(pl->ln);
+	pl->ln = NULL;
 }
 
 WS_EXPORT int
@@ -394,6 +527,7 @@ ws_link_pcap_open(struct ws_link **out, const struct ws_link_pcap_config *cfg,
 		return WS_ENOMEM;
 	}
 	pl->fd = -1;
+	pl->txfd = -1;
 	pl->link.ops = &pcap_link_ops;
 	pl->link.medium = WS_MEDIUM_ETHERNET;
 	memcpy(pl->link.hwaddr, cfg->hwaddr != NULL ? cfg->hwaddr : ifmac, 6);
@@ -404,6 +538,7 @@ ws_link_pcap_open(struct ws_link **out, const struct ws_link_pcap_config *cfg,
 		pcap_link_close(&pl->link);
 		return error;
 	}
+	txsock_setup(pl, cfg->ifname);
 	*out = &pl->link;
 	return 0;
 }

@@ -1,9 +1,10 @@
 /*
  * Congestion control: NewReno (RFC 5681 slow start and congestion
  * avoidance, RFC 6582 fast recovery), behind struct tcp_cc_ops so that
- * other algorithms (CUBIC, RFC 9438) can be added as more tables.  The
- * mechanics of fast retransmit and recovery (what is resent, window
- * inflation) live in tcp_input.c; the ops only choose the numbers.
+ * other algorithms (CUBIC, RFC 9438, in tcp_cubic.c) plug in per
+ * connection, and the registry that maps WS_TCP_CC_* to the tables.  The
+ * mechanics of loss recovery (what is resent, when, window inflation)
+ * live in tcp_recovery.c and tcp_output.c; the ops only choose numbers.
  */
 #include "config.h"
 
@@ -58,8 +59,8 @@ newreno_ack(struct tcpcb *tp, uint32_t acked)
 		}
 	}
 	/* Never beyond what the largest window could use. */
-	if (tp->snd_cwnd > (uint32_t)TCP_MAXWIN << TCP_MAX_WINSHIFT)
-		tp->snd_cwnd = (uint32_t)TCP_MAXWIN << TCP_MAX_WINSHIFT;
+	if (tp->snd_cwnd > tcp_cc_maxcwnd())
+		tp->snd_cwnd = tcp_cc_maxcwnd();
 }
 
 static void
@@ -69,13 +70,18 @@ newreno_cong_signal(struct tcpcb *tp)
 	tp->t_cabytes = 0;
 }
 
-/* RFC 6582 3.2 step 3 (full ACK), option 1: cwnd = min(ssthresh,
- * FlightSize + SMSS), FlightSize measured after the ACK. */
+/*
+ * RFC 6582 3.2 step 3 (full ACK), option 1: cwnd = min(ssthresh,
+ * max(FlightSize, SMSS) + SMSS), FlightSize measured after the ACK, so
+ * that a recovery that drained the network does not end in a burst.
+ */
 static void
 newreno_post_recovery(struct tcpcb *tp, uint32_t ack)
 {
 	uint32_t flight = tp->snd_max - ack;
 
+	if (flight < tp->t_maxseg)
+		flight = tp->t_maxseg;
 	tp->snd_cwnd = flight + tp->t_maxseg < tp->snd_ssthresh ?
 	    flight + tp->t_maxseg : tp->snd_ssthresh;
 }
@@ -96,7 +102,15 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 	.cong_signal = newreno_cong_signal,
 	.post_recovery = newreno_post_recovery,
 	.timeout = newreno_timeout,
+	.undo = NULL, /* nothing private: cwnd and ssthresh are restored */
 };
+
+/* The largest congestion window worth having: the largest send window. */
+uint32_t
+tcp_cc_maxcwnd(void)
+{
+	return (uint32_t)TCP_MAXWIN << TCP_MAX_WINSHIFT;
+}
 
 /* The table for WS_TCP_CC_*, NULL if not available. */
 const struct tcp_cc_ops *
@@ -105,7 +119,16 @@ tcp_cc_get(int which)
 	switch (which) {
 	case WS_TCP_CC_NEWRENO:
 		return &tcp_cc_newreno;
+	case WS_TCP_CC_CUBIC:
+		return &tcp_cc_cubic;
 	default:
 		return NULL;
 	}
+}
+
+/* The WS_TCP_CC_* value of a table (ws_tcp_info). */
+int
+tcp_cc_id(const struct tcp_cc_ops *cc)
+{
+	return cc == &tcp_cc_cubic ? WS_TCP_CC_CUBIC : WS_TCP_CC_NEWRENO;
 }

@@ -45,6 +45,7 @@ struct tcp_seg {
 	uint32_t laddr, faddr;  /* our address, the peer's */
 	uint32_t tw_iss;        /* TIME_WAIT reuse: ISS must exceed this */
 	bool tw_reuse;
+	bool olddup;            /* entirely old: its ACK counts, nothing else */
 };
 
 static bool
@@ -57,17 +58,6 @@ static bool
 TSTMP_GEQ(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) >= 0;
-}
-
-/* The smallest window shift that lets us announce the whole buffer. */
-static uint8_t
-tcp_wscale_for(uint32_t buf)
-{
-	uint8_t s = 0;
-
-	while (s < TCP_MAX_WINSHIFT && ((uint32_t)TCP_MAXWIN << s) < buf)
-		s++;
-	return s;
 }
 
 /* RFC 9293 3.10.7.4: the window the segment must fall into. */
@@ -127,12 +117,14 @@ tcp_ack_rtt(struct tcpcb *tp, const struct tcp_seg *s)
 		/* RFC 7323 4.1: ignore echoes from the future or very old. */
 		if ((int32_t)ms >= 0 && ms < 60u * 60 * 1000) {
 			tcp_rtt_sample(&tp->t_rtt, ms * 1000);
+			tcp_rack_rtt_sample(tp, ms * 1000);
 			STAT_INC(st, tcp, rttupdated);
 		}
 		tp->t_rtttime = 0;
 	} else if (tp->t_rtttime != 0 && SEQ_GT(ack, tp->t_rtseq)) {
 		/* Karn: t_rtttime is cleared when the segment is resent. */
 		tcp_rtt_sample(&tp->t_rtt, (uint32_t)(st->now - tp->t_rtttime));
+		tcp_rack_rtt_sample(tp, (uint32_t)(st->now - tp->t_rtttime));
 		STAT_INC(st, tcp, rttupdated);
 		tp->t_rtttime = 0;
 	}
@@ -144,6 +136,29 @@ tcp_challenge_ack(struct tcpcb *tp)
 {
 	if (tcp_challenge_ok(tp->t_st))
 		tcp_send_ack(tp);
+}
+
+/*
+ * An unacceptable segment is answered with an ACK (RFC 9293 3.10.7.4,
+ * RFC 7323 5.3), but one without data (nor SYN or FIN) at most every
+ * TCP_OOWACK_US per connection (RFC 5961 10, Linux's
+ * tcp_invalid_ratelimit): two ends that each find the other's segments
+ * unacceptable (a bogus timestamp that fails PAWS, a spoofed ACK) would
+ * otherwise answer each other forever without time passing.
+ */
+static bool
+tcp_oow_ack_ok(struct tcpcb *tp, const struct tcp_seg *s)
+{
+	struct ws_stack *st = tp->t_st;
+
+	if (s->otlen > 0 || (s->th.flags & (TH_SYN | TH_FIN)))
+		return true;
+	if (tp->t_oowack != 0 && st->now - tp->t_oowack < TCP_OOWACK_US) {
+		STAT_INC(st, tcp, oowlimited);
+		return false;
+	}
+	tp->t_oowack = st->now == 0 ? 1 : st->now;
+	return true;
 }
 
 /* Send a RST answering segment s (RFC 9293 3.10.7.1). */
@@ -172,47 +187,58 @@ tcp_dropwithreset(struct ws_stack *st, const struct tcp_seg *s)
 /*
  * RFC 9293 3.10.7.2: a segment for a listening socket.  A SYN within the
  * backlog creates a connection in SYN-RECEIVED and answers SYN,ACK.
+ *
+ * Two queues bound what SYNs may cost (RFC 4987 3.1, 3.6): the accept
+ * queue (t_q, the backlog of ws_tcp_listen) and the half-open queue
+ * (t_q0, cfg.tcp_syn_backlog).  Past the accept queue a SYN is dropped
+ * (its connection could not be queued anyway); past the half-open queue
+ * it is answered with a SYN cookie, which costs no state, and an ACK
+ * that returns a valid cookie creates the connection directly in
+ * ESTABLISHED (*newtp: the caller goes on with that segment).
  */
 static int
-tcp_input_listen(struct ws_stack *st, struct tcpcb *lp, struct tcp_seg *s)
+tcp_input_listen(struct ws_stack *st, struct tcpcb *lp, struct tcp_seg *s,
+    struct tcpcb **newtp)
 {
 	struct tcpcb *tp;
 
+	*newtp = NULL;
 	if (s->flags & TH_RST)
 		return SEG_DROP; /* "An incoming RST should be ignored." */
-	if (s->flags & TH_ACK)
+	if (s->flags & TH_ACK) {
+		if (!(s->flags & TH_SYN)) {
+			int r = tcp_syncookie_accept(st, lp, s->laddr,
+			    s->faddr, &s->th, newtp);
+
+			if (r == 0)
+				return SEG_CONT;
+			if (r > 0)
+				return SEG_DROP;
+		}
 		return SEG_DROPWITHRESET; /* "<SEQ=SEG.ACK><CTL=RST>" */
+	}
 	if (!(s->flags & TH_SYN))
 		return SEG_DROP;
-	if (lp->t_q0len + lp->t_qlen >= lp->t_qlimit) {
-		/* Backlog full: let the peer retry (as Linux/BSD do). */
+	if (lp->t_qlen >= lp->t_qlimit) {
+		/* Accept queue full: let the peer retry (as Linux/BSD do). */
 		STAT_INC(st, tcp, listendrop);
+		STAT_INC(st, tcp, listenoverflow);
+		return SEG_DROP;
+	}
+	if (lp->t_q0len >= st->cfg.tcp_syn_backlog) {
+		if (!st->cfg.tcp_no_syncookies) {
+			tcp_syncookie_send(st, lp, s->laddr, s->faddr, &s->th);
+			return SEG_DONE;
+		}
+		STAT_INC(st, tcp, listendrop);
+		STAT_INC(st, tcp, synbacklogdrop);
 		return SEG_DROP;
 	}
 	tp = tcp_newtcpcb(st);
 	if (tp == NULL)
 		return SEG_DROP;
 	/* Inherit the listener's options. */
-	tp->t_sndbuf = lp->t_sndbuf;
-	tp->t_rcvbuf = lp->t_rcvbuf;
-	ring_set_cap(st, &tp->t_sndring, tp->t_sndbuf);
-	ring_set_cap(st, &tp->t_rcvring, tp->t_rcvbuf);
-	tp->t_flags = (lp->t_flags & (TF_REQ_SCALE | TF_REQ_TSTMP |
-	    TF_REQ_SACK | TF_NODELAY | TF_KEEPALIVE)) | TF_PASSIVE;
-	tp->t_keepidle = lp->t_keepidle;
-	tp->t_keepintvl = lp->t_keepintvl;
-	tp->t_keepcntmax = lp->t_keepcntmax;
-	tp->t_mssclamp = lp->t_mssclamp;
-	tp->t_cc = lp->t_cc;
-	tp->t_laddr = s->laddr;
-	tp->t_lport = s->th.dport;
-	tp->t_faddr = s->faddr;
-	tp->t_fport = s->th.sport;
-	tcp_set_tsoffset(tp);
-	tp->t_head = lp;
-	tp->t_inq = false;
-	TAILQ_INSERT_TAIL(&lp->t_q0, tp, t_qe);
-	lp->t_q0len++;
+	tcp_child_init(lp, tp, s->laddr, s->th.dport, s->faddr, s->th.sport);
 
 	/* RFC 9293 3.10.7.2: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ. */
 	tp->irs = s->th.seq;
@@ -323,7 +349,7 @@ tcp_input_paws(struct tcpcb *tp, struct tcp_seg *s)
 		STAT_INC(st, tcp, rcvpawsdrop);
 		STAT_INC(st, tcp, rcvduppack);
 		STAT_ADD(st, tcp, rcvdupbyte, s->tlen);
-		return SEG_DROPAFTERACK;
+		return tcp_oow_ack_ok(tp, s) ? SEG_DROPAFTERACK : SEG_DROP;
 	}
 	return SEG_CONT;
 }
@@ -402,6 +428,11 @@ tcp_input_trim(struct tcpcb *tp, struct tcp_seg *s)
 			s->seq++;
 			todrop--;
 		}
+		/* RFC 2883 4.1.1: report what arrived twice (D-SACK). */
+		if (s->tlen > 0)
+			tcp_sack_dsack(tp, s->seq, s->seq +
+			    ((uint32_t)todrop < s->tlen ? (uint32_t)todrop :
+			    s->tlen));
 		if (todrop > (int32_t)s->tlen ||
 		    (todrop == (int32_t)s->tlen && !(s->flags & TH_FIN))) {
 			/*
@@ -420,13 +451,22 @@ tcp_input_trim(struct tcpcb *tp, struct tcp_seg *s)
 			    (s->flags & TH_FIN))
 				tcp_timer_arm(tp, TCPT_2MSL,
 				    2ULL * st->cfg.tcp_msl_ms * WS_USEC_PER_MSEC);
-			tp->t_flags |= TF_ACKNOW;
+			if (tcp_oow_ack_ok(tp, s))
+				tp->t_flags |= TF_ACKNOW;
 			if (todrop == 0 && s->tlen == 0 && !(s->flags & TH_FIN))
 				return SEG_CONT; /* an old SYN: ACK it */
+			/*
+			 * Its seq is moved up so the ACK can be processed, but
+			 * it is still unacceptable: it must not update
+			 * TS.Recent (RFC 7323 4.3) nor the send window, or
+			 * one stale segment could poison PAWS and shut the
+			 * window (found by fuzz_stack).
+			 */
 			s->flags &= ~TH_FIN;
 			s->data += s->tlen;
 			s->seq = tp->rcv_nxt;
 			s->tlen = 0;
+			s->olddup = true;
 			return SEG_CONT;
 		}
 		/* Partly old: keep only the new part. */
@@ -461,7 +501,8 @@ tcp_input_trim(struct tcpcb *tp, struct tcp_seg *s)
 			 */
 			if (wnd == 0 && s->seq == tp->rcv_nxt)
 				STAT_INC(st, tcp, rcvwinprobe);
-			return SEG_DROPAFTERACK;
+			return tcp_oow_ack_ok(tp, s) ? SEG_DROPAFTERACK :
+			    SEG_DROP;
 		}
 		s->tlen -= (uint32_t)todrop;
 		s->flags &= ~(TH_FIN | TH_PUSH);
@@ -476,6 +517,7 @@ tcp_input_trim(struct tcpcb *tp, struct tcp_seg *s)
 static int
 tcp_input_syn(struct tcpcb *tp, struct tcp_seg *s)
 {
+	(void)s;
 	if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE)) {
 		/* "return this connection to the LISTEN state". */
 		STAT_INC(tp->t_st, tcp, conndrops);
@@ -484,49 +526,6 @@ tcp_input_syn(struct tcpcb *tp, struct tcp_seg *s)
 	}
 	tcp_challenge_ack(tp);
 	return SEG_DONE;
-}
-
-/* RFC 6582 3.2 step 3: partial ACK during fast recovery. */
-static void
-tcp_newreno_partialack(struct tcpcb *tp, uint32_t ack)
-{
-	uint32_t onxt = tp->snd_nxt, ocwnd = tp->snd_cwnd;
-	uint32_t acked = ack - tp->snd_una;
-
-	tcp_timer_disarm(tp, TCPT_REXMT);
-	tp->t_rtttime = 0;
-	/* Retransmit the first unacknowledged segment. */
-	tp->snd_nxt = ack;
-	tp->snd_cwnd = tp->t_maxseg + acked;
-	tcp_output(tp);
-	tp->snd_cwnd = ocwnd;
-	if (SEQ_GT(onxt, tp->snd_nxt))
-		tp->snd_nxt = onxt;
-	/* Deflate by the amount acked, add back one segment. */
-	tp->snd_cwnd = tp->snd_cwnd > acked ? tp->snd_cwnd - acked : 0;
-	tp->snd_cwnd += tp->t_maxseg;
-}
-
-/* RFC 5681 3.2: the third duplicate ACK starts fast retransmit. */
-static void
-tcp_fastrexmt(struct tcpcb *tp)
-{
-	struct ws_stack *st = tp->t_st;
-	uint32_t onxt = tp->snd_nxt;
-
-	STAT_INC(st, tcp, fastrexmit);
-	tp->t_cc->cong_signal(tp);
-	tp->snd_recover = tp->snd_max;
-	tp->t_flags |= TF_FASTRECOVERY;
-	tcp_timer_disarm(tp, TCPT_REXMT);
-	tp->t_rtttime = 0;
-	tp->snd_nxt = tp->snd_una;
-	tp->snd_cwnd = tp->t_maxseg;
-	tcp_output(tp);
-	/* cwnd = ssthresh + 3 * SMSS: the segments that left the network. */
-	tp->snd_cwnd = tp->snd_ssthresh + tp->t_maxseg * tp->t_dupacks;
-	if (SEQ_GT(onxt, tp->snd_nxt))
-		tp->snd_nxt = onxt;
 }
 
 /*
@@ -539,12 +538,23 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 	struct ws_stack *st = tp->t_st;
 	const struct tcp_hdr *th = &s->th;
 	uint32_t ack = th->ack, acked, nwnd;
-	bool ourfinisacked = false;
+	struct tcp_ackinfo ai;
+	bool ourfinisacked = false, sack;
 
 	if (tp->t_state == TCPS_SYN_RECEIVED) {
 		/* "If SND.UNA < SEG.ACK =< SND.NXT, enter ESTABLISHED". */
 		if (SEQ_LEQ(ack, tp->snd_una) || SEQ_GT(ack, tp->snd_max))
 			return SEG_DROPWITHRESET;
+		if (tp->t_head != NULL && tp->t_head->t_qlen >=
+		    tp->t_head->t_qlimit) {
+			/*
+			 * The accept queue is full: stay in SYN-RECEIVED and
+			 * ignore the ACK (Linux listen overflow); the peer's
+			 * retransmissions or ours complete it later.
+			 */
+			STAT_INC(st, tcp, listenoverflow);
+			return SEG_DROP;
+		}
 		tcp_ack_rtt(tp, s);
 		tcp_timer_disarm(tp, TCPT_REXMT);
 		tcp_rtt_reset_backoff(&tp->t_rtt);
@@ -576,75 +586,90 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 	}
 
 	nwnd = (uint32_t)th->win << tp->snd_scale;
+	memset(&ai, 0, sizeof(ai));
+	ai.ack = ack;
+	if ((tp->t_flags & TF_TSOK) == TF_TSOK &&
+	    (th->opts.present & TOF_TS) && th->opts.tsecr != 0) {
+		ai.ts = true;
+		ai.tsecr = th->opts.tsecr;
+	}
+	sack = tcp_sb_active(tp) && TCPS_HAVEESTABLISHED(tp->t_state);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
+		/* RFC 2018, RFC 2883: the SACK blocks go on the scoreboard. */
+		if (sack)
+			tcp_sb_sack(tp, &th->opts, &ai);
 		/*
 		 * RFC 5681 2: a duplicate ACK carries no data, no window
 		 * change, acknowledges nothing new while data is
-		 * outstanding.
+		 * outstanding.  With SACK (RFC 6675 2) what counts is
+		 * that it SACKs something new.
 		 */
-		if (s->otlen == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
-		    !(s->th.flags & TH_FIN) && ack == tp->snd_una && nwnd == tp->snd_wnd &&
-		    tp->snd_max != tp->snd_una &&
+		if (sack) {
+			ai.dupack = ack == tp->snd_una &&
+			    tp->snd_max != tp->snd_una && ai.sacked > 0;
+			if (ai.dupack)
+				STAT_INC(st, tcp, rcvdupack);
+			tcp_recovery_sack(tp, &ai);
+		} else if (s->otlen == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
+		    !(s->th.flags & TH_FIN) && ack == tp->snd_una &&
+		    nwnd == tp->snd_wnd && tp->snd_max != tp->snd_una &&
 		    tp->t_timer[TCPT_REXMT] != WS_TIME_NEVER) {
 			STAT_INC(st, tcp, rcvdupack);
-			tp->t_dupacks++;
-			if (tp->t_flags & TF_FASTRECOVERY) {
-				/* RFC 5681 3.2 step 4: inflate. */
-				tp->snd_cwnd += tp->t_maxseg;
-				tcp_output(tp);
-			} else if (tp->t_dupacks == 3) {
-				/* RFC 6582 3.2 step 2: not twice per window. */
-				if (SEQ_GT(ack, tp->snd_recover) ||
-				    tp->snd_recover == tp->iss)
-					tcp_fastrexmt(tp);
-				else
-					tp->t_dupacks = 0;
-			}
+			tcp_recovery_dupack(tp, &ai);
 			return SEG_DONE;
 		}
-		if (ack != tp->snd_una || s->otlen > 0)
+		if (!sack && (ack != tp->snd_una || s->otlen > 0))
 			tp->t_dupacks = 0;
 	} else {
 		/* New data acknowledged. */
+		bool inrec = (tp->t_flags & TF_FASTRECOVERY) != 0;
+
 		acked = ack - tp->snd_una;
-		if (tp->t_flags & TF_FASTRECOVERY) {
-			if (SEQ_LT(ack, tp->snd_recover))
-				tcp_newreno_partialack(tp, ack);
-			else {
-				/* RFC 6582 3.2 step 3: full ACK ends it. */
-				tp->t_flags &= ~TF_FASTRECOVERY;
-				tp->t_cc->post_recovery(tp, ack);
-			}
-		}
+		ai.acked = acked;
+		if (!sack)
+			tcp_recovery_newack(tp, &ai);
 		tp->t_dupacks = 0;
 		tcp_ack_rtt(tp, s);
 		tp->t_rxtshift = 0;
 		tp->t_rxtstart = 0;
 		tcp_rtt_reset_backoff(&tp->t_rtt);
-		if (ack == tp->snd_max)
+		if (ack == tp->snd_max) {
 			tcp_timer_disarm(tp, TCPT_REXMT);
-		else if (tp->t_timer[TCPT_PERSIST] == WS_TIME_NEVER)
+			tcp_timer_disarm(tp, TCPT_PTO);
+			tcp_timer_disarm(tp, TCPT_REO);
+		} else if (tp->t_timer[TCPT_PERSIST] == WS_TIME_NEVER)
 			tcp_timer_arm(tp, TCPT_REXMT, tcp_rtt_rto(&tp->t_rtt));
 
-		/* Release acknowledged data; past it lies our FIN. */
+		/*
+		 * Congestion control grows the window outside fast
+		 * recovery, by the bytes acknowledged (RFC 3465), not on
+		 * the ACK that ends a recovery.
+		 */
 		if ((tp->t_flags & TF_SENTFIN) &&
 		    acked > ring_len(&tp->t_sndring)) {
 			ourfinisacked = true;
-			tp->t_bytes_acked += ring_len(&tp->t_sndring);
-			if (!(tp->t_flags & TF_FASTRECOVERY))
-				tp->t_cc->ack(tp, ring_len(&tp->t_sndring));
-			ring_drop(&tp->t_sndring, ring_len(&tp->t_sndring));
-		} else {
-			tp->t_bytes_acked += acked;
-			if (!(tp->t_flags & TF_FASTRECOVERY))
-				tp->t_cc->ack(tp, acked);
-			ring_drop(&tp->t_sndring, acked);
+			acked = ring_len(&tp->t_sndring);
 		}
+		tp->t_bytes_acked += acked;
+		if (!inrec && !(tp->t_flags & TF_FASTRECOVERY))
+			tp->t_cc->ack(tp, acked);
+		/* Release acknowledged data; past it lies our FIN. */
+		ring_drop(&tp->t_sndring, acked);
 		tp->snd_una = ack;
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
 		if (ring_empty(&tp->t_sndring))
-			ring_release(st, &tp->t_sndring);
+			tcp_ring_release(tp, &tp->t_sndring);
+		if (sack) {
+			/*
+			 * The cumulative ACK before the SACK blocks, so that
+			 * RACK sees deliveries in sequence order and does not
+			 * take this ACK's own SACKs for reordering.
+			 */
+			tcp_sb_ack(tp, &ai);
+			tcp_sb_sack(tp, &th->opts, &ai);
+			tcp_recovery_sack(tp, &ai);
+		}
 		tcp_notify(tp);
 	}
 
@@ -652,8 +677,8 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 	 * RFC 9293 3.10.7.4 fifth, ESTABLISHED: update the send window if
 	 * the segment is newer than the last update (SND.WL1/WL2).
 	 */
-	if (SEQ_LT(tp->snd_wl1, s->seq) || (tp->snd_wl1 == s->seq &&
-	    SEQ_LEQ(tp->snd_wl2, ack))) {
+	if (!s->olddup && (SEQ_LT(tp->snd_wl1, s->seq) ||
+	    (tp->snd_wl1 == s->seq && SEQ_LEQ(tp->snd_wl2, ack)))) {
 		if (s->tlen == 0 && tp->snd_wl2 == ack && nwnd > tp->snd_wnd)
 			STAT_INC(st, tcp, rcvwinupd);
 		tp->snd_wnd = nwnd;
@@ -685,6 +710,7 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 	case TCPS_CLOSING:
 		/* "enter the TIME-WAIT state, otherwise ignore". */
 		tp->t_state = TCPS_TIME_WAIT;
+		tcp_orphan_done(tp); /* bounded by 2MSL and tcp_max_conns */
 		tcp_canceltimers(tp);
 		tcp_timer_arm(tp, TCPT_2MSL,
 		    2ULL * st->cfg.tcp_msl_ms * WS_USEC_PER_MSEC);
@@ -720,6 +746,7 @@ tcp_input_fin(struct tcpcb *tp)
 		break;
 	case TCPS_FIN_WAIT_2:
 		tp->t_state = TCPS_TIME_WAIT;
+		tcp_orphan_done(tp);
 		tcp_canceltimers(tp);
 		tcp_timer_arm(tp, TCPT_2MSL,
 		    2ULL * st->cfg.tcp_msl_ms * WS_USEC_PER_MSEC);
@@ -750,10 +777,25 @@ tcp_input_data(struct tcpcb *tp, struct tcp_seg *s)
 		uint32_t off = s->seq - tp->rcv_nxt, n;
 		bool hadooo = !asm_empty(&tp->t_asm);
 
-		n = ring_write_at(st, &tp->t_rcvring, off, s->data, s->tlen);
+		/* RFC 2883 4.1.2: out-of-order data we already hold. */
+		if (off > 0 && hadooo && asm_contains(&tp->t_asm, off, s->tlen))
+			tcp_sack_dsack(tp, s->seq, s->seq + s->tlen);
+		/*
+		 * Out-of-order bytes take no memory of their own: they sit
+		 * in the ring at their offset, so they are bounded by the
+		 * receive buffer (and the window), and the assembler keeps
+		 * at most ASM_MAX_BLOCKS ranges.
+		 */
+		n = tcp_ring_reserve(tp, &tp->t_rcvring) != 0 ? 0 :
+		    ring_write_at(st, &tp->t_rcvring, off, s->data, s->tlen);
 		if (n < s->tlen)
 			s->flags &= ~TH_FIN;
-		if (n == 0 || asm_add(&tp->t_asm, off, n) != 0) {
+		/*
+		 * In-order data needs no new block (asm_shift, not asm_add):
+		 * however many holes a peer has left, the next in-order
+		 * segment is always taken, so the stream cannot stall.
+		 */
+		if (n == 0 || (off > 0 && asm_add(&tp->t_asm, off, n) != 0)) {
 			/* No memory, or too many holes: the peer resends. */
 			STAT_INC(st, tcp, rcvoodrop);
 			if (n == 0 && ring_space(&tp->t_rcvring) > 0)
@@ -761,7 +803,10 @@ tcp_input_data(struct tcpcb *tp, struct tcp_seg *s)
 			tp->t_flags |= TF_ACKNOW;
 			s->flags &= ~TH_FIN;
 		} else if (off == 0) {
-			uint32_t front = asm_take_front(&tp->t_asm);
+			uint32_t front;
+
+			asm_shift(&tp->t_asm, n);
+			front = n + asm_take_front(&tp->t_asm);
 
 			ring_commit(&tp->t_rcvring, front);
 			tp->rcv_nxt += front;
@@ -774,10 +819,14 @@ tcp_input_data(struct tcpcb *tp, struct tcp_seg *s)
 			 * second full-sized segment, else within the
 			 * delayed-ACK bound.
 			 */
-			if (hadooo || !asm_empty(&tp->t_asm) ||
-			    tp->rcv_nxt - tp->last_ack_sent >= 2 * tp->t_maxseg)
+			if (hadooo || !asm_empty(&tp->t_asm))
 				tp->t_flags |= TF_ACKNOW;
-			else if (!(tp->t_flags & TF_DELACK)) {
+			else if (tp->rcv_nxt - tp->last_ack_sent >=
+			    2 * tp->t_maxseg) {
+				/* Within a batch: one ACK at its end. */
+				if (!tcp_ack_defer(tp))
+					tp->t_flags |= TF_ACKNOW;
+			} else if (!(tp->t_flags & TF_DELACK)) {
 				tp->t_flags |= TF_DELACK;
 				tcp_timer_arm(tp, TCPT_DELACK, TCP_DELACK_US);
 			}
@@ -786,7 +835,7 @@ tcp_input_data(struct tcpcb *tp, struct tcp_seg *s)
 			/* Out of order: a duplicate ACK now (RFC 5681 4.2). */
 			STAT_INC(st, tcp, rcvoopack);
 			STAT_ADD(st, tcp, rcvoobyte, n);
-			tp->t_lastoo = s->seq;
+			tcp_sack_ooo(tp, s->seq);
 			tp->t_flags |= TF_ACKNOW;
 		}
 	} else if (s->tlen > 0) {
@@ -841,14 +890,16 @@ tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 
 	/* RFC 7323 4.3: remember the timestamp to echo. */
 	if ((tp->t_flags & TF_TSOK) == TF_TSOK && (o->present & TOF_TS) &&
-	    SEQ_LEQ(s->seq, tp->last_ack_sent) &&
+	    !s->olddup && SEQ_LEQ(s->seq, tp->last_ack_sent) &&
 	    TSTMP_GEQ(o->tsval, tp->ts_recent)) {
 		tp->ts_recent = o->tsval;
 		tp->ts_recent_age = st->now;
 	}
-	/* The segment is acceptable: the peer is alive (keep-alive). */
+	/* The segment is acceptable: the peer is alive (keep-alive, and
+	 * it answers our zero-window probes). */
 	tp->t_rcvtime = st->now;
 	tp->t_keepcnt = 0;
+	tp->t_persistprobes = 0;
 	if ((tp->t_flags & TF_KEEPALIVE) && TCPS_HAVEESTABLISHED(tp->t_state))
 		tcp_timer_arm(tp, TCPT_KEEP,
 		    (uint64_t)tp->t_keepidle * WS_USEC_PER_SEC);
@@ -858,13 +909,6 @@ tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 	/* "if the ACK bit is off, drop the segment" (ACKing a duplicate). */
 	if (!(s->flags & TH_ACK))
 		return (tp->t_flags & TF_ACKNOW) ? SEG_DROPAFTERACK : SEG_DROP;
-	/* Remember SACK blocks for later recovery work (RFC 2018). */
-	if ((tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK)) {
-		tp->t_nsackblk = o->nsack < TCP_SACK_SCORE ? o->nsack :
-		    TCP_SACK_SCORE;
-		memcpy(tp->t_sackblk, o->sack,
-		    tp->t_nsackblk * sizeof(tp->t_sackblk[0]));
-	}
 	if ((r = tcp_input_ack(tp, s)) != SEG_CONT)
 		return r;
 	/* Sixth: URG is not supported; the urgent pointer is never used. */
@@ -956,9 +1000,18 @@ tcp_input(struct ws_stack *st, struct pkt *p, const struct ip4_info *ip)
 	}
 
 	switch (tp->t_state) {
-	case TCPS_LISTEN:
-		r = tcp_input_listen(st, tp, &s);
+	case TCPS_LISTEN: {
+		struct tcpcb *ntp;
+
+		r = tcp_input_listen(st, tp, &s, &ntp);
+		if (ntp != NULL) {
+			/* A SYN cookie made the connection: the rest of the
+			 * segment (data, FIN) is processed in ESTABLISHED. */
+			tp = ntp;
+			r = tcp_input_sync(tp, &s);
+		}
 		break;
+	}
 	case TCPS_SYN_SENT:
 		r = tcp_input_synsent(tp, &s);
 		if (r == SEG_CONT) {
@@ -1034,9 +1087,25 @@ tcp_ctlinput(struct ws_stack *st, uint8_t type, uint8_t code,
 			return;
 		mss = (uint32_t)nextmtu - 40;
 		if (mss < tp->t_peermss || tp->t_peermss == 0) {
+			STAT_INC(st, tcp, pmtuupdate);
 			tp->t_peermss = mss;
 			tcp_mss_update(tp, -1);
-			tp->snd_nxt = tp->snd_una;
+			if (tcp_sb_active(tp) && tcp_sb_count(tp) > 0) {
+				/*
+				 * Resend only what was too big, cut to the
+				 * new size, with the congestion window as it
+				 * is (the loss was not congestion; Linux
+				 * tcp_simple_retransmit).
+				 */
+				tcp_sb_split_mss(tp, tp->t_maxseg);
+				if (tp->t_sb.lost > 0 && !(tp->t_flags &
+				    (TF_FASTRECOVERY | TF_LOSSRECOVERY))) {
+					tp->t_flags |= TF_LOSSRECOVERY;
+					tp->snd_recover = tp->snd_max;
+					tp->t_highrxt = tp->snd_una;
+				}
+			} else
+				tp->snd_nxt = tp->snd_una;
 			tcp_output(tp);
 		}
 	} else if (type == 3) {

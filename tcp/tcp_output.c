@@ -45,6 +45,11 @@ tcp_rcv_window(struct tcpcb *tp)
 
 	if (tp->t_flags & TF_CANTRCVMORE && !(tp->t_flags & TF_HANDLE))
 		win = 0;
+	/* No storage yet and no budget for it (tcp_mem_max): offer
+	 * nothing new (what was offered before still stands). */
+	if (tp->t_rcvring.buf == NULL &&
+	    !tcp_mem_avail(tp->t_st, ring_cap(&tp->t_rcvring)))
+		win = 0;
 	return umin(win, (uint32_t)TCP_MAXWIN << tp->rcv_scale);
 }
 
@@ -82,37 +87,11 @@ tcp_fill_opts(struct tcpcb *tp, uint8_t flags, struct tcp_opts *o)
 		o->tsval = tcp_tsnow(tp);
 		o->tsecr = tp->ts_recent;
 	}
-	/* RFC 2018 4: report out-of-order blocks, the newest first. */
+	/* RFC 2018 4, RFC 2883: out-of-order blocks and D-SACK. */
 	if ((tp->t_flags & TF_SACK_PERMIT) && (flags & TH_ACK) &&
-	    !asm_empty(&tp->t_asm) && !(flags & TH_RST)) {
-		uint32_t n = asm_count(&tp->t_asm), first = n;
-
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t s = tp->rcv_nxt + asm_block_start(&tp->t_asm, i);
-			uint32_t e = tp->rcv_nxt + asm_block_end(&tp->t_asm, i);
-
-			if (SEQ_GEQ(tp->t_lastoo, s) && SEQ_LT(tp->t_lastoo, e))
-				first = i;
-		}
-		if (first < n) {
-			o->sack[o->nsack].start = tp->rcv_nxt +
-			    asm_block_start(&tp->t_asm, first);
-			o->sack[o->nsack++].end = tp->rcv_nxt +
-			    asm_block_end(&tp->t_asm, first);
-		}
-		for (uint32_t i = 0; i < n && o->nsack < TCP_MAX_SACK; i++) {
-			if (i == first)
-				continue;
-			o->sack[o->nsack].start = tp->rcv_nxt +
-			    asm_block_start(&tp->t_asm, i);
-			o->sack[o->nsack++].end = tp->rcv_nxt +
-			    asm_block_end(&tp->t_asm, i);
-		}
-		o->present |= TOF_SACK;
-		o->nsack = (uint8_t)tcp_wire_sack_fit(o);
-		if (o->nsack == 0)
-			o->present &= ~TOF_SACK;
-	}
+	    !(flags & TH_RST) && (!asm_empty(&tp->t_asm) ||
+	    (tp->t_flags & TF_DSACKPEND)))
+		tcp_sack_fill(tp, o);
 }
 
 /*
@@ -174,19 +153,204 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 }
 
 /*
- * Send what the state, the windows and the queued data allow (RFC 9293
- * 3.8.6, RFC 1122 4.2.3.4 Nagle and sender SWS avoidance, RFC 5681).
- * Returns 0 or a WS_E* code from the layers below.
+ * The window to announce in a segment with `flags`: receiver SWS
+ * avoidance (RFC 1122 4.2.3.3), never shrinking what was offered (RFC
+ * 9293 3.8.6.2.2), rounded to what the scale can express.
  */
-int
-tcp_output(struct tcpcb *tp)
+static uint32_t
+tcp_window_to_offer(struct tcpcb *tp, uint8_t flags)
+{
+	uint32_t rwin = tcp_rcv_window(tp);
+
+	if (rwin < tp->t_rcvbuf / 4 && rwin < tp->t_maxseg)
+		rwin = 0;
+	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) &&
+	    rwin < tp->rcv_adv - tp->rcv_nxt)
+		rwin = tp->rcv_adv - tp->rcv_nxt;
+	if (!(flags & TH_SYN))
+		rwin = (rwin >> tp->rcv_scale) << tp->rcv_scale;
+	return rwin;
+}
+
+/* A segment carrying an ACK of rcv_nxt and window rwin went out. */
+static void
+tcp_ack_sent(struct tcpcb *tp, uint32_t rwin)
+{
+	if (rwin > 0 && SEQ_GT(tp->rcv_nxt + rwin, tp->rcv_adv))
+		tp->rcv_adv = tp->rcv_nxt + rwin;
+	if (SEQ_LT(tp->rcv_adv, tp->rcv_nxt))
+		tp->rcv_adv = tp->rcv_nxt;
+	tp->last_ack_sent = tp->rcv_nxt;
+	tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
+	tcp_timer_disarm(tp, TCPT_DELACK);
+	tcp_sack_sent(tp);
+}
+
+/*
+ * Bookkeeping after [seq, end) (end counts a FIN) went out as data:
+ * the scoreboard, Karn's rule for the timed segment, and the undo log of
+ * retransmissions.  osndmax is snd_max before the segment.
+ */
+static void
+tcp_data_sent(struct tcpcb *tp, uint32_t seq, uint32_t end,
+    uint32_t osndmax)
+{
+	if (!TCPS_HAVEESTABLISHED(tp->t_state) || !SEQ_LT(seq, end))
+		return;
+	if (SEQ_LT(seq, osndmax)) {
+		uint32_t rend = SEQ_MIN(end, osndmax);
+
+		/* Karn (RFC 6298 3): no sample from what was resent. */
+		if (tp->t_rtttime != 0 && SEQ_GEQ(tp->t_rtseq, seq) &&
+		    SEQ_LT(tp->t_rtseq, rend))
+			tp->t_rtttime = 0;
+		tcp_undo_note_rexmit(tp, seq, rend);
+	}
+	tcp_sb_xmit(tp, seq, end, osndmax);
+}
+
+/*
+ * Send one data segment at seq of at most len sequence numbers (a FIN
+ * if it reaches the end of the stream), outside the snd_nxt logic of
+ * tcp_output: SACK-based retransmissions (RFC 6675 NextSeg) and tail
+ * loss probes (RFC 8985 7.3).  Sets *sent to the sequence numbers used.
+ */
+static int
+tcp_send_seg(struct tcpcb *tp, uint32_t seq, uint32_t len, uint32_t *sent)
 {
 	struct ws_stack *st = tp->t_st;
+	struct tcp_opts o;
+	uint32_t dstart = tcp_snd_data_start(tp);
+	uint32_t buffered = ring_len(&tp->t_sndring);
+	uint32_t off = seq - dstart, dlen, maxlen, optlen, rwin, end, osndmax;
+	uint8_t flags = TH_ACK;
+	int error;
+
+	*sent = 0;
+	if (!TCPS_HAVEESTABLISHED(tp->t_state) || SEQ_LT(seq, tp->snd_una) ||
+	    SEQ_GT(seq, tp->snd_max))
+		return 0;
+	tcp_fill_opts(tp, flags, &o);
+	optlen = (uint32_t)tcp_wire_optlen(&o);
+	maxlen = tp->t_maxseg + ((tp->t_flags & TF_TSOK) == TF_TSOK ?
+	    TCPOLEN_TS + 2 : 0);
+	maxlen = maxlen > optlen ? maxlen - optlen : 1;
+	dlen = off < buffered ? umin(len, buffered - off) : 0;
+	dlen = umin(dlen, maxlen);
+	/*
+	 * The FIN follows the last byte: sent now if it has not been, and
+	 * resent if the range asked for reaches past the data.
+	 */
+	if ((tp->t_flags & TF_CANTSENDMORE) && off + dlen == buffered &&
+	    (tcp_outflags[tp->t_state] & TH_FIN) &&
+	    (!(tp->t_flags & TF_SENTFIN) || len > dlen))
+		flags |= TH_FIN;
+	if (dlen == 0 && !(flags & TH_FIN))
+		return 0;
+	rwin = tcp_window_to_offer(tp, flags);
+	if (dlen > 0 && off + dlen == buffered)
+		flags |= TH_PUSH;
+	if (SEQ_LT(seq, tp->snd_max)) {
+		STAT_INC(st, tcp, sndrexmitpack);
+		STAT_ADD(st, tcp, sndrexmitbyte, dlen);
+		tp->t_retransmits++;
+	} else if (dlen > 0) {
+		STAT_INC(st, tcp, sndpack);
+		STAT_ADD(st, tcp, sndbyte, dlen);
+		tp->t_bytes_sent += dlen;
+	} else
+		STAT_INC(st, tcp, sndctrl);
+	error = tcp_xmit(tp, flags, seq, off, dlen, &o, rwin);
+	end = seq + dlen + ((flags & TH_FIN) ? 1 : 0);
+	osndmax = tp->snd_max;
+	if (SEQ_GT(end, tp->snd_max)) {
+		if (tp->snd_nxt == tp->snd_max)
+			tp->snd_nxt = end;
+		tp->snd_max = end;
+		if (flags & TH_FIN)
+			tp->t_flags |= TF_SENTFIN;
+		if (tp->t_rtttime == 0) {
+			tp->t_rtttime = st->now == 0 ? 1 : st->now;
+			tp->t_rtseq = osndmax;
+			STAT_INC(st, tcp, segstimed);
+		}
+	}
+	tcp_data_sent(tp, seq, end, osndmax);
+	if (tp->t_timer[TCPT_REXMT] == WS_TIME_NEVER &&
+	    tp->snd_max != tp->snd_una)
+		tcp_timer_arm(tp, TCPT_REXMT, tcp_rtt_rto(&tp->t_rtt));
+	tcp_ack_sent(tp, rwin);
+	*sent = end - seq;
+	if (error == WS_ENOBUFS || error == WS_ENOMEM)
+		error = 0; /* as if lost: the timers retry */
+	return error;
+}
+
+/* A tail loss probe (tcp_rack.c). */
+int
+tcp_output_probe(struct tcpcb *tp, uint32_t seq, uint32_t len)
+{
+	uint32_t sent;
+
+	return tcp_send_seg(tp, seq, len, &sent);
+}
+
+/* Unsent data (or an unsent FIN) the peer's window would take. */
+static bool
+tcp_newdata_ok(const struct tcpcb *tp)
+{
+	uint32_t dstart = tcp_snd_data_start(tp);
+	uint32_t buffered = ring_len(&tp->t_sndring);
+	uint32_t flight = tp->snd_max - tp->snd_una;
+
+	if (SEQ_GEQ(tp->snd_max, dstart + buffered) &&
+	    !((tp->t_flags & TF_CANTSENDMORE) && !(tp->t_flags & TF_SENTFIN)))
+		return false;
+	return flight < tp->snd_wnd;
+}
+
+/*
+ * RFC 6675 4 step (C), also after an RTO (5.1): while cwnd - pipe leaves
+ * room for a full segment, send what NextSeg() picks; new data is left
+ * to the caller's loop.  On entry to recovery one retransmission goes
+ * regardless (TF_REXMITNOW, step 4.3).
+ */
+static int
+tcp_output_sack_rexmit(struct tcpcb *tp)
+{
+	for (int rounds = 0; rounds < 1024 && tcp_sb_active(tp); rounds++) {
+		uint32_t pipe = tcp_sack_pipe(tp), seq, len, sent;
+		bool now = (tp->t_flags & TF_REXMITNOW) != 0;
+		int rule, error;
+
+		if (pipe + tp->t_maxseg > tp->snd_cwnd && !now)
+			return 0;
+		if (tcp_sack_nextseg(tp, !now && tcp_newdata_ok(tp), &seq,
+		    &len, &rule) != TCP_NEXTSEG_REXMIT) {
+			tp->t_flags &= ~TF_REXMITNOW;
+			return 0;
+		}
+		tp->t_flags &= ~TF_REXMITNOW;
+		error = tcp_send_seg(tp, seq, umin(len, tp->t_maxseg), &sent);
+		if (sent > 0 && (rule == 1 || rule == 3) &&
+		    SEQ_GT(seq + sent, tp->t_highrxt))
+			tp->t_highrxt = seq + sent;
+		if (error != 0)
+			return error;
+		if (sent == 0)
+			return 0; /* should not happen: never spin */
+	}
+	return 0;
+}
+
+/* tcp_output() without the SACK retransmissions: the snd_nxt machine. */
+static int
+tcp_output_loop(struct tcpcb *tp)
+{
+	struct ws_stack *st = tp->t_st;
+	bool sack = tcp_sb_active(tp) && TCPS_HAVEESTABLISHED(tp->t_state);
 	int error = 0;
 
-	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN ||
-	    (tp->t_flags & TF_DEAD))
-		return 0;
 	for (int rounds = 0; rounds < 1024; rounds++) {
 		struct tcp_opts o;
 		uint32_t dstart = tcp_snd_data_start(tp);
@@ -197,7 +361,7 @@ tcp_output(struct tcpcb *tp)
 		bool idle = tp->snd_max == tp->snd_una;
 		bool sendit = false, sendalot = false;
 		int32_t slen;
-		uint32_t seq, startseq;
+		uint32_t seq, startseq, osndmax, ccwin;
 
 		/*
 		 * SYN: sent while snd_nxt is at the ISS; after that the
@@ -210,7 +374,30 @@ tcp_output(struct tcpcb *tp)
 		if (flags == 0)
 			return 0; /* SYN_SENT with the SYN out: nothing to say */
 		off = SEQ_GT(tp->snd_nxt, dstart) ? tp->snd_nxt - dstart : 0;
-		win = umin(tp->snd_wnd, tp->snd_cwnd);
+		if (sack) {
+			/*
+			 * With SACK what may be outstanding is what is not
+			 * known to have left the network (RFC 6675 pipe, as
+			 * Linux does outside recovery too): cwnd - pipe more
+			 * than is outstanding now, in recovery only by full
+			 * segments (RFC 6675 4 step C).
+			 */
+			uint32_t pipe = tcp_sack_pipe(tp);
+			uint32_t cwin = tp->snd_cwnd > pipe ?
+			    tp->snd_cwnd - pipe : 0;
+
+			if ((tp->t_flags & (TF_FASTRECOVERY |
+			    TF_LOSSRECOVERY)) && cwin < tp->t_maxseg)
+				cwin = 0;
+			ccwin = tp->snd_max - tp->snd_una + cwin;
+		} else {
+			ccwin = tp->snd_cwnd;
+			/* RFC 3042 limited transmit: cwnd + 2 * SMSS at most. */
+			if (!(tp->t_flags & TF_FASTRECOVERY) &&
+			    tp->t_dupacks > 0 && tp->t_dupacks < TCP_DUPTHRESH)
+				ccwin += tp->t_dupacks * tp->t_maxseg;
+		}
+		win = umin(tp->snd_wnd, ccwin);
 		if (tp->t_flags & TF_FORCE) {
 			/* Persist probe: one byte into a zero window. */
 			if (win == 0) {
@@ -294,8 +481,11 @@ tcp_output(struct tcpcb *tp)
 			    tp->rcv_adv - tp->rcv_nxt : 0;
 
 			adv = rwin > cur ? rwin - cur : 0;
-			if (adv >= 2 * tp->t_maxseg || 2 * adv >= tp->t_rcvbuf ||
-			    (cur == 0 && adv >= tp->t_maxseg))
+			/* A pure window update waits for the batch end. */
+			if ((adv >= 2 * tp->t_maxseg ||
+			    2 * adv >= tp->t_rcvbuf ||
+			    (cur == 0 && adv >= tp->t_maxseg)) &&
+			    (sendit || cur == 0 || !tcp_ack_defer(tp)))
 				sendit = true;
 		}
 		if (tp->t_flags & TF_ACKNOW)
@@ -319,15 +509,7 @@ tcp_output(struct tcpcb *tp)
 			return 0;
 		}
 
-		/* Receiver SWS: never advertise a tiny window. */
-		if (rwin < tp->t_rcvbuf / 4 && rwin < tp->t_maxseg)
-			rwin = 0;
-		/* RFC 9293 3.8.6.2.2: never shrink the offered window. */
-		if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) &&
-		    rwin < tp->rcv_adv - tp->rcv_nxt)
-			rwin = tp->rcv_adv - tp->rcv_nxt;
-		if (!(flags & TH_SYN))
-			rwin = (rwin >> tp->rcv_scale) << tp->rcv_scale;
+		rwin = tcp_window_to_offer(tp, flags);
 
 		if (len > 0 || (flags & (TH_SYN | TH_FIN)) ||
 		    tp->t_timer[TCPT_PERSIST] != WS_TIME_NEVER)
@@ -364,6 +546,7 @@ tcp_output(struct tcpcb *tp)
 
 		/* Account for the sequence space we used (OpenBSD). */
 		startseq = tp->snd_nxt;
+		osndmax = tp->snd_max;
 		if (!(tp->t_flags & TF_FORCE) ||
 		    tp->t_timer[TCPT_PERSIST] == WS_TIME_NEVER) {
 			if (flags & TH_SYN)
@@ -394,16 +577,12 @@ tcp_output(struct tcpcb *tp)
 			}
 		} else if (SEQ_GT(tp->snd_nxt + len, tp->snd_max))
 			tp->snd_max = tp->snd_nxt + len;
+		if (len > 0 || (flags & TH_FIN))
+			tcp_data_sent(tp, seq, seq + len +
+			    ((flags & TH_FIN) ? 1 : 0), osndmax);
 
-		if (flags & TH_ACK) {
-			if (rwin > 0 && SEQ_GT(tp->rcv_nxt + rwin, tp->rcv_adv))
-				tp->rcv_adv = tp->rcv_nxt + rwin;
-			if (SEQ_LT(tp->rcv_adv, tp->rcv_nxt))
-				tp->rcv_adv = tp->rcv_nxt;
-			tp->last_ack_sent = tp->rcv_nxt;
-			tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
-			tcp_timer_disarm(tp, TCPT_DELACK);
-		}
+		if (flags & TH_ACK)
+			tcp_ack_sent(tp, rwin);
 		if (error != 0) {
 			/* Nothing left the host: the timers will retry. */
 			if (error == WS_ENOBUFS || error == WS_ENOMEM)
@@ -424,6 +603,116 @@ tcp_output(struct tcpcb *tp)
 			return 0;
 	}
 	return error;
+}
+
+/*
+ * Send what the state, the windows and the queued data allow (RFC 9293
+ * 3.8.6, RFC 1122 4.2.3.4 Nagle and sender SWS avoidance, RFC 5681); in
+ * SACK recovery the retransmissions NextSeg() picks go first.  Returns 0
+ * or a WS_E* code from the layers below.
+ */
+int
+tcp_output(struct tcpcb *tp)
+{
+	uint32_t omax = tp->snd_max;
+	int error;
+
+	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN ||
+	    (tp->t_flags & TF_DEAD))
+		return 0;
+	if (tcp_sb_active(tp) && TCPS_HAVEESTABLISHED(tp->t_state) &&
+	    (tp->t_flags & (TF_FASTRECOVERY | TF_LOSSRECOVERY))) {
+		error = tcp_output_sack_rexmit(tp);
+		if (error != 0 || (tp->t_flags & TF_DEAD))
+			return error;
+	}
+	error = tcp_output_loop(tp);
+	/* RFC 8985 7.2: new data went out, the probe timer starts over. */
+	if (tp->snd_max != omax && !(tp->t_flags & TF_DEAD))
+		tcp_rack_schedule_pto(tp);
+	return error;
+}
+
+/*
+ * ACK coalescing over a batch of received frames.  ws_stack_poll reads up
+ * to a batch of frames (whatever the device had waiting) between
+ * tcp_batch_begin and tcp_batch_end; inside it, the "ACK every second
+ * full-sized segment" rule (RFC 5681 4.2, RFC 1122 4.2.3.2) and pure
+ * window updates only mark the connection, and tcp_batch_end sends one
+ * ACK per marked connection once the whole batch has been processed.  So
+ * we still ACK at least every second segment *of what we have processed*,
+ * as Linux does with GRO; out-of-order data, filled holes, FINs and
+ * everything else keep their immediate ACK.  A cap bounds the bytes one
+ * ACK may cover (like GRO's 64 KB), so the sender's clock keeps ticking
+ * when a batch is long.
+ */
+#define TCP_ACKBATCH_MAX (64u * 1024)
+
+bool
+tcp_ack_defer(struct tcpcb *tp)
+{
+	struct tcp_softc *sc = tp->t_st->tcp;
+	uint32_t cap = tp->t_rcvbuf / 4;
+
+	if (!sc->inbatch)
+		return false;
+	if (cap > TCP_ACKBATCH_MAX)
+		cap = TCP_ACKBATCH_MAX;
+	if (cap < 2 * tp->t_maxseg)
+		cap = 2 * tp->t_maxseg;
+	if (tp->rcv_nxt - tp->last_ack_sent >= cap)
+		return false;
+	if (!tp->t_inaq) {
+		tp->t_aqnext = sc->ackq;
+		sc->ackq = tp;
+		tp->t_inaq = true;
+	}
+	return true;
+}
+
+/* tp is going away: take it off the deferred-ACK list. */
+void
+tcp_ack_unqueue(struct tcpcb *tp)
+{
+	struct tcpcb **pp;
+
+	if (!tp->t_inaq)
+		return;
+	for (pp = &tp->t_st->tcp->ackq; *pp != NULL; pp = &(*pp)->t_aqnext)
+		if (*pp == tp) {
+			*pp = tp->t_aqnext;
+			break;
+		}
+	tp->t_aqnext = NULL;
+	tp->t_inaq = false;
+}
+
+void
+tcp_batch_begin(struct ws_stack *st)
+{
+	st->tcp->inbatch = true;
+}
+
+void
+tcp_batch_end(struct ws_stack *st)
+{
+	struct tcp_softc *sc = st->tcp;
+	struct tcpcb *tp;
+
+	sc->inbatch = false;
+	while ((tp = sc->ackq) != NULL) {
+		sc->ackq = tp->t_aqnext;
+		tp->t_aqnext = NULL;
+		tp->t_inaq = false;
+		if (tp->t_flags & TF_DEAD)
+			continue;
+		/* Data not yet acknowledged: ACK it; else maybe a window
+		 * update, under the usual receiver SWS rules. */
+		if (tp->rcv_nxt != tp->last_ack_sent)
+			tp->t_flags |= TF_ACKNOW;
+		tcp_output(tp);
+	}
+	tcp_deliver(st);
 }
 
 /* An immediate ACK (RFC 9293: "send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"). */

@@ -12,7 +12,8 @@
 #include "core/stack_var.h"
 #include "tcp/tcp_var.h"
 
-#define TCP_HASH_BUCKETS 1024
+#define TCP_HASH_BUCKETS 1024       /* to start with */
+#define TCP_HASH_MAX (1u << 20)     /* tcp_hash_grow stops here */
 
 static uint32_t
 tcp_hashval(const struct tcp_softc *sc, uint32_t faddr, uint16_t fport,
@@ -50,6 +51,7 @@ tcp_attach(struct ws_stack *st)
 	TAILQ_INIT(&sc->all);
 	TAILQ_INIT(&sc->notifyq);
 	tcp_iss_key(st, sc->iss_key);
+	tcp_iss_key(st, sc->cookie_key);
 	st->tcp = sc;
 	return 0;
 }
@@ -79,6 +81,7 @@ tcp_newtcpcb(struct ws_stack *st)
 
 	if (sc->nconns >= st->cfg.tcp_max_conns) {
 		STAT_INC(st, tcp, nomem);
+		STAT_INC(st, tcp, connlimit);
 		return NULL;
 	}
 	tp = ws_calloc(st, 1, sizeof(*tp));
@@ -97,8 +100,8 @@ tcp_newtcpcb(struct ws_stack *st)
 	ring_init(st, &tp->t_sndring, tp->t_sndbuf);
 	ring_init(st, &tp->t_rcvring, tp->t_rcvbuf);
 	asm_init(&tp->t_asm);
-	tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK;
-	tp->t_cc = &tcp_cc_newreno;
+	tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK | TF_RACK;
+	tp->t_cc = &tcp_cc_cubic; /* RFC 9438 is the default, as in Linux */
 	tp->t_maxseg = TCP_DEFAULT_MSS;
 	tp->t_peermss = TCP_DEFAULT_MSS;
 	tp->snd_cwnd = TCP_IW_SEGS * TCP_DEFAULT_MSS;
@@ -150,13 +153,48 @@ tcp_freetcpcb(struct tcpcb *tp)
 		TAILQ_REMOVE(&sc->notifyq, tp, t_nq);
 		tp->t_innq = false;
 	}
+	tcp_ack_unqueue(tp);
+	tcp_theap_remove(tp);
 	if ((tp->t_flags & TF_DEAD) && !(tp->t_flags & TF_HANDLE))
 		sc->nzombie--;
-	ring_fini(st, &tp->t_sndring);
-	ring_fini(st, &tp->t_rcvring);
+	tcp_orphan_done(tp);
+	if (tp->t_flags & TF_MEMWAIT) {
+		tp->t_flags &= ~TF_MEMWAIT;
+		sc->nmemwait--;
+	}
+	tcp_ring_fini(tp, &tp->t_sndring);
+	tcp_ring_fini(tp, &tp->t_rcvring);
+	tcp_sb_free(tp);
 	TAILQ_REMOVE(&sc->all, tp, t_list);
 	sc->nconns--;
 	ws_free(st, tp);
+}
+
+/*
+ * Grow the 4-tuple table fourfold once it holds more than two control
+ * blocks per chain on average, so lookups stay O(1) however many
+ * connections there are.  Out of memory: keep the table as it is.
+ */
+static void
+tcp_hash_grow(struct ws_stack *st, struct tcp_softc *sc)
+{
+	uint32_t oldn = sc->hashmask + 1, n = oldn * 4;
+	struct tcp_chain *old = sc->hash, *h;
+	struct tcpcb *tp;
+
+	if (n > TCP_HASH_MAX || (h = ws_calloc(st, n, sizeof(*h))) == NULL)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		LIST_INIT(&h[i]);
+	sc->hash = h;
+	sc->hashmask = n - 1;
+	for (uint32_t i = 0; i < oldn; i++)
+		while ((tp = LIST_FIRST(&old[i])) != NULL) {
+			LIST_REMOVE(tp, t_hash);
+			LIST_INSERT_HEAD(&h[tcp_hashval(sc, tp->t_faddr,
+			    tp->t_fport, tp->t_lport)], tp, t_hash);
+		}
+	ws_free(st, old);
 }
 
 void
@@ -165,6 +203,8 @@ tcp_hash_insert(struct tcpcb *tp)
 	struct tcp_softc *sc = tp->t_st->tcp;
 
 	WS_ASSERT(!tp->t_hashed);
+	if (tp->t_state != TCPS_LISTEN && sc->nconns > 2 * (sc->hashmask + 1))
+		tcp_hash_grow(tp->t_st, sc);
 	if (tp->t_state == TCPS_LISTEN)
 		LIST_INSERT_HEAD(&sc->listen[tp->t_lport & 63], tp, t_hash);
 	else
@@ -287,8 +327,10 @@ tcp_close(struct tcpcb *tp)
 		tp->t_head = NULL;
 	}
 	tp->t_state = TCPS_CLOSED;
+	tcp_orphan_done(tp);
 	tp->t_flags |= TF_DEAD;
-	ring_fini(st, &tp->t_sndring);
+	tcp_ring_fini(tp, &tp->t_sndring);
+	tcp_sb_free(tp);
 	if (!(tp->t_flags & TF_HANDLE))
 		st->tcp->nzombie++;
 	tcp_notify(tp);
@@ -388,7 +430,9 @@ tcp_events(const struct tcpcb *tp)
 		ev |= WS_TCP_READABLE;
 	if ((tp->t_state == TCPS_ESTABLISHED ||
 	    tp->t_state == TCPS_CLOSE_WAIT) &&
-	    !(tp->t_flags & TF_CANTSENDMORE) && ring_space(&tp->t_sndring) > 0)
+	    !(tp->t_flags & TF_CANTSENDMORE) && ring_space(&tp->t_sndring) > 0 &&
+	    (tp->t_sndring.buf != NULL ||
+	    tcp_mem_avail(tp->t_st, ring_cap(&tp->t_sndring))))
 		ev |= WS_TCP_WRITABLE;
 	if ((tp->t_flags & TF_RCVDFIN) ||
 	    ((tp->t_flags & TF_DEAD) && (tp->t_flags & TF_WASCONNECTED)))
@@ -516,6 +560,7 @@ tcp_established(struct tcpcb *tp)
 	tp->t_rxtshift = 0;
 	tp->t_rxtstart = 0;
 	tp->t_cc->init(tp);
+	tcp_rack_init(tp);
 	tp->t_rcvtime = st->now;
 	if (tp->t_flags & TF_KEEPALIVE)
 		tcp_timer_arm(tp, TCPT_KEEP,
@@ -560,13 +605,27 @@ tcp_timer_arm(struct tcpcb *tp, int which, uint64_t us)
 {
 	if (us == 0)
 		us = 1;
+	ws_time_t was = tp->t_timer[which];
+
 	tp->t_timer[which] = ws_time_add_us(tp->t_st->now, us);
+	/* Keep the timer heap's key exact: it may move either way. */
+	if (tp->t_heapidx != 0 && was == tp->t_heapkey &&
+	    tp->t_timer[which] > was)
+		tcp_theap_resched(tp);
+	else
+		tcp_theap_sched(tp, tp->t_timer[which]);
 }
 
 void
 tcp_timer_disarm(struct tcpcb *tp, int which)
 {
+	ws_time_t was = tp->t_timer[which];
+
 	tp->t_timer[which] = WS_TIME_NEVER;
+	/* It was the earliest: the heap key moves later. */
+	if (was != WS_TIME_NEVER && tp->t_heapidx != 0 &&
+	    was == tp->t_heapkey)
+		tcp_theap_resched(tp);
 }
 
 void
@@ -574,6 +633,7 @@ tcp_canceltimers(struct tcpcb *tp)
 {
 	for (int i = 0; i < TCPT_NTIMERS; i++)
 		tp->t_timer[i] = WS_TIME_NEVER;
+	tcp_theap_resched(tp);
 }
 
 /* RFC 9293 3.8.6.1: start probing a zero window, with backoff. */
@@ -589,6 +649,158 @@ tcp_set_persist(struct tcpcb *tp)
 	if (t > TCP_PERSMAX_US)
 		t = TCP_PERSMAX_US;
 	tcp_timer_arm(tp, TCPT_PERSIST, t);
+	if (tp->t_persistshift == 0) {
+		/* A new zero-window episode. */
+		tp->t_persiststart = tp->t_st->now;
+		tp->t_persistn = 0;
+		tp->t_persistprobes = 0;
+	}
 	if (tp->t_persistshift < TCP_MAXRXTSHIFT)
 		tp->t_persistshift++;
+}
+
+/* The smallest window shift that lets us announce the whole buffer. */
+uint8_t
+tcp_wscale_for(uint32_t buf)
+{
+	uint8_t s = 0;
+
+	while (s < TCP_MAX_WINSHIFT && ((uint32_t)TCP_MAXWIN << s) < buf)
+		s++;
+	return s;
+}
+
+/* tcp_tsnow() of a connection between these addresses (SYN cookies). */
+uint32_t
+tcp_tsnow_addr(struct ws_stack *st, uint32_t laddr, uint32_t faddr)
+{
+	return (uint32_t)(st->now / WS_USEC_PER_MSEC) +
+	    tcp_iss(st->tcp->iss_key, laddr, 0, faddr, 0, 0);
+}
+
+/*
+ * A connection born from listener lp for this 4-tuple: it inherits the
+ * listener's buffers and options and waits on its embryonic queue.
+ */
+void
+tcp_child_init(struct tcpcb *lp, struct tcpcb *tp, uint32_t laddr,
+    uint16_t lport, uint32_t faddr, uint16_t fport)
+{
+	tp->t_sndbuf = lp->t_sndbuf;
+	tp->t_rcvbuf = lp->t_rcvbuf;
+	tcp_ring_set_cap(tp, &tp->t_sndring, tp->t_sndbuf);
+	tcp_ring_set_cap(tp, &tp->t_rcvring, tp->t_rcvbuf);
+	tp->t_flags = (lp->t_flags & (TF_REQ_SCALE | TF_REQ_TSTMP |
+	    TF_REQ_SACK | TF_NODELAY | TF_KEEPALIVE | TF_RACK)) | TF_PASSIVE;
+	tp->t_keepidle = lp->t_keepidle;
+	tp->t_keepintvl = lp->t_keepintvl;
+	tp->t_keepcntmax = lp->t_keepcntmax;
+	tp->t_mssclamp = lp->t_mssclamp;
+	tp->t_cc = lp->t_cc;
+	tp->t_laddr = laddr;
+	tp->t_lport = lport;
+	tp->t_faddr = faddr;
+	tp->t_fport = fport;
+	tcp_set_tsoffset(tp);
+	tp->t_head = lp;
+	tp->t_inq = false;
+	TAILQ_INSERT_TAIL(&lp->t_q0, tp, t_qe);
+	lp->t_q0len++;
+}
+
+/* tp stops being an orphan (it died, or only TIME-WAIT is left). */
+void
+tcp_orphan_done(struct tcpcb *tp)
+{
+	if (tp->t_flags & TF_ORPHAN) {
+		tp->t_flags &= ~TF_ORPHAN;
+		tp->t_st->tcp->norphans--;
+	}
+}
+
+/* ---- Buffer memory (cfg.tcp_mem_max) ---- */
+
+bool
+tcp_mem_avail(const struct ws_stack *st, size_t bytes)
+{
+	return st->tcp->mem + bytes <= st->cfg.tcp_mem_max;
+}
+
+/* Take `bytes` from the budget; false (and counted) when it is spent. */
+bool
+tcp_mem_charge(struct ws_stack *st, size_t bytes)
+{
+	if (!tcp_mem_avail(st, bytes)) {
+		STAT_INC(st, tcp, memlimit);
+		return false;
+	}
+	st->tcp->mem += bytes;
+	return true;
+}
+
+/*
+ * Give bytes back.  Sockets whose send found the budget spent learn
+ * that they may be writable again.
+ */
+void
+tcp_mem_uncharge(struct ws_stack *st, size_t bytes)
+{
+	struct tcp_softc *sc = st->tcp;
+	struct tcpcb *tp;
+
+	WS_ASSERT(sc->mem >= bytes);
+	sc->mem -= bytes;
+	if (sc->nmemwait == 0 || bytes == 0)
+		return;
+	TAILQ_FOREACH(tp, &sc->all, t_list) {
+		if (tp->t_flags & TF_MEMWAIT) {
+			tp->t_flags &= ~TF_MEMWAIT;
+			sc->nmemwait--;
+			tcp_notify(tp);
+		}
+	}
+}
+
+/* Storage for ring r of tp, charged to the budget.  0 or WS_ENOMEM. */
+int
+tcp_ring_reserve(struct tcpcb *tp, struct ring *r)
+{
+	struct ws_stack *st = tp->t_st;
+
+	if (r->buf != NULL || ring_cap(r) == 0)
+		return 0;
+	if (!tcp_mem_charge(st, ring_cap(r)))
+		return WS_ENOMEM;
+	if (ring_reserve(st, r) != 0) {
+		tcp_mem_uncharge(st, ring_cap(r));
+		STAT_INC(st, tcp, nomem);
+		return WS_ENOMEM;
+	}
+	return 0;
+}
+
+void
+tcp_ring_fini(struct tcpcb *tp, struct ring *r)
+{
+	bool had = r->buf != NULL;
+
+	ring_fini(tp->t_st, r);
+	if (had)
+		tcp_mem_uncharge(tp->t_st, ring_cap(r));
+}
+
+void
+tcp_ring_release(struct tcpcb *tp, struct ring *r)
+{
+	if (ring_empty(r))
+		tcp_ring_fini(tp, r);
+}
+
+void
+tcp_ring_set_cap(struct tcpcb *tp, struct ring *r, uint32_t cap)
+{
+	if (!ring_empty(r))
+		return;
+	tcp_ring_fini(tp, r);
+	ring_set_cap(tp->t_st, r, cap);
 }

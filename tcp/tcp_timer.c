@@ -1,7 +1,7 @@
 /*
- * TCP timers as absolute deadlines (see TCPT_* in tcp_var.h): one scan
- * over the connections runs what is due and tcp_next_deadline reports the
- * earliest deadline left.  The handlers follow OpenBSD tcp_timer.c.
+ * TCP timers as absolute deadlines (see TCPT_* in tcp_var.h): a min-heap
+ * of connections by earliest deadline (tcp_theap.c) yields what is due,
+ * and tcp_next_deadline reports the earliest deadline left.  The handlers follow OpenBSD tcp_timer.c.
  */
 #include "config.h"
 
@@ -24,6 +24,14 @@ tcp_timer_rexmt(struct tcpcb *tp)
 
 	if (tp->t_rxtstart == 0)
 		tp->t_rxtstart = st->now;
+	/* Nobody waits for an orphan's data: fewer tries (Linux). */
+	if ((tp->t_flags & TF_ORPHAN) &&
+	    tp->t_rxtshift >= st->cfg.tcp_orphan_retries) {
+		STAT_INC(st, tcp, orphandrop);
+		STAT_INC(st, tcp, timeoutdrop);
+		tcp_drop(tp, WS_ETIMEDOUT);
+		return;
+	}
 	if (tp->t_rxtshift >= limit ||
 	    st->now - tp->t_rxtstart >= TCP_REXMT_GIVEUP_US) {
 		STAT_INC(st, tcp, timeoutdrop);
@@ -37,10 +45,17 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	tcp_timer_arm(tp, TCPT_REXMT, tcp_rtt_rto(&tp->t_rtt));
 	/* Karn: no RTT sample from what we are about to resend. */
 	tp->t_rtttime = 0;
+	if (TCPS_HAVEESTABLISHED(tp->t_state) && tcp_sb_active(tp) &&
+	    tcp_sb_count(tp) > 0) {
+		/* With SACK: resend what the peer lacks (tcp_recovery.c). */
+		tcp_recovery_timeout(tp);
+		tcp_output(tp);
+		return;
+	}
 	/* RFC 5681 3.1: the loss shrinks the congestion window. */
 	if (TCPS_HAVEESTABLISHED(tp->t_state))
 		tp->t_cc->timeout(tp);
-	tp->t_flags &= ~TF_FASTRECOVERY;
+	tp->t_flags &= ~(TF_FASTRECOVERY | TF_LOSSRECOVERY);
 	tp->snd_recover = tp->snd_max;
 	tp->t_dupacks = 0;
 	tp->snd_nxt = tp->snd_una;
@@ -52,12 +67,44 @@ tcp_timer_rexmt(struct tcpcb *tp)
 /*
  * Persist timeout (RFC 9293 3.8.6.1): the peer's window is zero and data
  * waits.  Force one byte out and back off.
+ *
+ * How long to go on: RFC 9293 3.8.6.1 (MUST-37) keeps the connection
+ * open as long as the peer answers the probes, so by default only
+ * probes that go unanswered end it, after as many as retransmissions
+ * (TCP_MAXRXTSHIFT, Linux tcp_retries2).  RFC 6429 lets the system
+ * bound the wait anyway for the sake of its resources: the optional
+ * cfg.tcp_persist_max_ms, and for orphans (closed by the application,
+ * so nobody could ever abort them) cfg.tcp_orphan_retries probes in
+ * all, answered or not (Linux tcp_orphan_retries).
  */
 void
 tcp_timer_persist(struct tcpcb *tp)
 {
-	STAT_INC(tp->t_st, tcp, persisttimeo);
+	struct ws_stack *st = tp->t_st;
+
+	STAT_INC(st, tcp, persisttimeo);
+	if (tp->t_persistprobes >= TCP_MAXRXTSHIFT) {
+		STAT_INC(st, tcp, persistdrop);
+		tcp_drop(tp, WS_ETIMEDOUT);
+		return;
+	}
+	if ((tp->t_flags & TF_ORPHAN) &&
+	    tp->t_persistn >= st->cfg.tcp_orphan_retries) {
+		STAT_INC(st, tcp, persistdrop);
+		STAT_INC(st, tcp, orphandrop);
+		tcp_drop(tp, WS_ETIMEDOUT);
+		return;
+	}
+	if (st->cfg.tcp_persist_max_ms != 0 && st->now - tp->t_persiststart >=
+	    (uint64_t)st->cfg.tcp_persist_max_ms * WS_USEC_PER_MSEC) {
+		STAT_INC(st, tcp, persistdrop);
+		STAT_INC(st, tcp, persistlimit);
+		tcp_drop(tp, WS_ETIMEDOUT);
+		return;
+	}
 	tcp_set_persist(tp);
+	tp->t_persistprobes++;
+	tp->t_persistn++;
 	tp->t_flags |= TF_FORCE;
 	tcp_output(tp);
 	tp->t_flags &= ~TF_FORCE;
@@ -113,36 +160,58 @@ static void (*const tcp_timer_fn[TCPT_NTIMERS])(struct tcpcb *) = {
 	[TCPT_KEEP] = tcp_timer_keep,
 	[TCPT_2MSL] = tcp_timer_2msl,
 	[TCPT_DELACK] = tcp_timer_delack,
+	[TCPT_PTO] = tcp_timer_pto,
+	[TCPT_REO] = tcp_timer_reo,
 };
+
+/* Run tp's handlers that are due. */
+static void
+tcp_timer_run(struct tcpcb *tp)
+{
+	struct ws_stack *st = tp->t_st;
+
+	for (int i = 0; i < TCPT_NTIMERS; i++) {
+		if (tp->t_flags & TF_DEAD)
+			break;
+		if (tp->t_timer[i] > st->now)
+			continue;
+		tp->t_timer[i] = WS_TIME_NEVER;
+		tcp_timer_fn[i](tp);
+	}
+}
 
 void
 tcp_timer(struct ws_stack *st)
 {
-	struct tcp_softc *sc = st->tcp;
 	struct tcpcb *tp;
 
-	/* Control blocks are only freed by tcp_reap, after the scan. */
-	TAILQ_FOREACH(tp, &sc->all, t_list) {
-		for (int i = 0; i < TCPT_NTIMERS; i++) {
-			if (tp->t_flags & TF_DEAD)
-				break;
-			if (tp->t_timer[i] > st->now)
-				continue;
-			tp->t_timer[i] = WS_TIME_NEVER;
-			tcp_timer_fn[i](tp);
+	/*
+	 * Only the connections with a deadline due come out of the timer
+	 * heap (tcp_theap.c).  Control blocks are only freed by tcp_reap,
+	 * after the loop.  Handlers arm timers at least 1 us ahead, so the
+	 * loop ends.
+	 */
+	if (!tcp_theap_rebuild(st)) {
+		/* No memory for the heap: every tcpcb, as a scan. */
+		TAILQ_FOREACH(tp, &st->tcp->all, t_list)
+			tcp_timer_run(tp);
+	} else
+		while ((tp = tcp_theap_expired(st)) != NULL) {
+			tcp_timer_run(tp);
+			tcp_theap_resched(tp);
 		}
-	}
 	tcp_deliver(st);
 }
 
 ws_time_t
 tcp_next_deadline(const struct ws_stack *st)
 {
-	const struct tcp_softc *sc = st->tcp;
 	const struct tcpcb *tp;
 	ws_time_t t = WS_TIME_NEVER;
 
-	TAILQ_FOREACH(tp, &sc->all, t_list) {
+	if (!st->tcp->theap_lost)
+		return tcp_theap_next(st);
+	TAILQ_FOREACH(tp, &st->tcp->all, t_list) {
 		if (tp->t_flags & TF_DEAD)
 			continue;
 		for (int i = 0; i < TCPT_NTIMERS; i++)

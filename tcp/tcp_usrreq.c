@@ -75,10 +75,10 @@ ws_tcp_setopt(struct ws_tcp *s, enum ws_tcp_opt opt, int value)
 			return WS_EINVAL;
 		if (opt == WS_TCP_SNDBUF) {
 			tp->t_sndbuf = (uint32_t)value;
-			ring_set_cap(st, &tp->t_sndring, tp->t_sndbuf);
+			tcp_ring_set_cap(tp, &tp->t_sndring, tp->t_sndbuf);
 		} else {
 			tp->t_rcvbuf = (uint32_t)value;
-			ring_set_cap(st, &tp->t_rcvring, tp->t_rcvbuf);
+			tcp_ring_set_cap(tp, &tp->t_rcvring, tp->t_rcvbuf);
 		}
 		return 0;
 	case WS_TCP_CC: {
@@ -129,6 +129,15 @@ ws_tcp_setopt(struct ws_tcp *s, enum ws_tcp_opt opt, int value)
 			tp->t_flags &= ~f;
 		return 0;
 	}
+	case WS_TCP_RACK:
+		/* Only before data flows: the scoreboard state depends on it. */
+		if (!tcp_fresh(tp) && tp->t_state != TCPS_LISTEN)
+			return WS_EISCONN;
+		if (value)
+			tp->t_flags |= TF_RACK;
+		else
+			tp->t_flags &= ~TF_RACK;
+		return 0;
 	case WS_TCP_MAXSEG:
 		if (!tcp_fresh(tp))
 			return WS_EISCONN;
@@ -328,6 +337,18 @@ ws_tcp_send(struct ws_tcp *s, const void *buf, size_t len)
 	want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
 	if (ring_space(&tp->t_sndring) == 0)
 		return WS_EAGAIN;
+	if (tcp_ring_reserve(tp, &tp->t_sndring) != 0) {
+		/*
+		 * The stack's buffer memory (tcp_mem_max) is spent: the
+		 * buffer counts as full until some is given back, then the
+		 * socket is notified (TF_MEMWAIT).
+		 */
+		if (!(tp->t_flags & TF_MEMWAIT)) {
+			tp->t_flags |= TF_MEMWAIT;
+			st->tcp->nmemwait++;
+		}
+		return WS_EAGAIN;
+	}
 	n = ring_write(st, &tp->t_sndring, buf, want);
 	if (n == 0)
 		return WS_ENOMEM;
@@ -348,6 +369,13 @@ ws_tcp_recv(struct ws_tcp *s, void *buf, size_t len)
 	n = ring_read(&tp->t_rcvring, buf,
 	    len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 	if (n > 0) {
+		/*
+		 * Drained, no out-of-order data past it: give the storage
+		 * back, so an idle connection costs no buffer (it comes
+		 * back on the next segment, from malloc's free lists).
+		 */
+		if (ring_empty(&tp->t_rcvring) && asm_empty(&tp->t_asm))
+			tcp_ring_release(tp, &tp->t_rcvring);
 		/* Room opened: maybe a window update (receiver SWS rules). */
 		if (!(tp->t_flags & TF_DEAD))
 			tcp_output(tp);
@@ -444,10 +472,25 @@ ws_tcp_close(struct ws_tcp *s)
 			break;
 		}
 		/* Nobody will read any more: give the memory back now. */
-		ring_fini(st, &tp->t_rcvring);
+		tcp_ring_fini(tp, &tp->t_rcvring);
 		tcp_usrclosed(tp);
-		if (tp->t_state == TCPS_FIN_WAIT_2 && !(tp->t_flags & TF_DEAD))
+		if (tp->t_flags & TF_DEAD || tp->t_state == TCPS_TIME_WAIT)
+			break;
+		if (tp->t_state == TCPS_FIN_WAIT_2)
 			tcp_timer_arm(tp, TCPT_2MSL, TCP_FIN2_US);
+		/*
+		 * An orphan: it lives on to deliver its data and FIN, with
+		 * no one to abort it.  Too many of them and the newest is
+		 * reset at once (Linux tcp_max_orphans); each gives up after
+		 * tcp_orphan_retries unanswered retransmissions or probes.
+		 */
+		if (st->tcp->norphans >= st->cfg.tcp_max_orphans) {
+			STAT_INC(st, tcp, orphanlimit);
+			tcp_drop(tp, WS_ECONNABORTED);
+			break;
+		}
+		tp->t_flags |= TF_ORPHAN;
+		st->tcp->norphans++;
 		break;
 	}
 	tcp_usr_done(st);
@@ -538,6 +581,22 @@ ws_tcp_info(const struct ws_tcp *s, struct ws_tcp_info *info)
 	info->bytes_received = tp->t_bytes_received;
 	info->retransmits = tp->t_retransmits;
 	info->rtos = tp->t_rtos;
+	info->cc = (uint8_t)tcp_cc_id(tp->t_cc);
+	info->rack = (tp->t_flags & TF_RACK) && tcp_sb_active(tp);
+	info->reordering = tp->t_rack.reordering_seen;
+	info->in_recovery = (tp->t_flags & TF_FASTRECOVERY) ? 1 :
+	    (tp->t_flags & TF_LOSSRECOVERY) ? 2 : 0;
+	info->pipe = tcp_sb_active(tp) ? tcp_sack_pipe(tp) :
+	    tp->snd_max - tp->snd_una;
+	info->sacked = tp->t_sb.sacked;
+	info->lost = tp->t_sb.lost;
+	info->reo_wnd_us = tcp_rack_reo_wnd(tp);
+	info->fast_retransmits = tp->t_fastrexmits;
+	info->sack_recoveries = tp->t_sackrecoveries;
+	info->rack_detections = tp->t_rackdetects;
+	info->tlps = tp->t_tlps;
+	info->spurious_undos = tp->t_undos;
+	info->dsacks = tp->t_dsacks;
 	return 0;
 }
 

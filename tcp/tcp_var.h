@@ -60,14 +60,21 @@ ws_time_t tcp_next_deadline(const struct ws_stack *st);
  *		establishment limit while the handshake runs;
  *	2MSL	TIME_WAIT (RFC 9293 3.10.7.4), and the FIN_WAIT_2 limit once
  *		the application has closed the socket;
- *	DELACK	delayed ACK (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3).
+ *	DELACK	delayed ACK (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3);
+ *	PTO	RACK-TLP probe timeout: a tail loss probe (RFC 8985 7.2),
+ *		always set to fire before REXMT;
+ *	REO	RACK reordering window: re-run loss detection once the
+ *		segments sent before the last delivered one have had their
+ *		chance (RFC 8985 6.2 step 5).
  */
 #define TCPT_REXMT 0
 #define TCPT_PERSIST 1
 #define TCPT_KEEP 2
 #define TCPT_2MSL 3
 #define TCPT_DELACK 4
-#define TCPT_NTIMERS 5
+#define TCPT_PTO 5     /* RFC 8985 7: tail loss probe timeout */
+#define TCPT_REO 6     /* RFC 8985 6.2 step 5: RACK reordering timer */
+#define TCPT_NTIMERS 7
 
 #define TCP_MAXRXTSHIFT 15       /* data retransmissions before giving up */
 #define TCP_SYN_RETRIES 6        /* SYN / SYN-ACK retransmissions */
@@ -86,7 +93,13 @@ ws_time_t tcp_next_deadline(const struct ws_stack *st);
 #define TCP_CHALLENGE_ACK_LIMIT 10 /* RFC 5961 7: per second per stack */
 #define TCP_MAX_WINSHIFT TCP_MAX_WSCALE
 #define TCP_MAXWIN 65535         /* largest unscaled window */
-#define TCP_SACK_SCORE 4         /* SACK blocks remembered from the peer */
+#define TCP_DUPTHRESH 3          /* RFC 5681 3.2, RFC 6675 2 DupThresh */
+#define TCP_WCDELACK_US (200 * WS_USEC_PER_MSEC) /* RFC 8985 7.2 WCDelAckT */
+#define TCP_TLP_MIN_US (10 * WS_USEC_PER_MSEC)   /* floor of the PTO (Linux) */
+#define TCP_SB_MINCAP 64         /* scoreboard records allocated at first */
+#define TCP_SB_MAXCAP 65536      /* and at most (then the tail is merged) */
+#define TCP_UNDO_LOG 16          /* retransmissions remembered for undo */
+#define TCP_OOWACK_US (500 * WS_USEC_PER_MSEC) /* ACKs to bad segments */
 
 /* tp->t_flags */
 #define TF_ACKNOW 0x00000001     /* ack peer immediately */
@@ -113,6 +126,12 @@ ws_time_t tcp_next_deadline(const struct ws_stack *st);
 #define TF_RCVDFIN 0x00200000    /* the peer's FIN was received (EOF) */
 #define TF_FINOOO 0x00400000     /* a FIN arrived ahead of a hole: t_finseq */
 #define TF_PASSIVE 0x00800000    /* born from a listener */
+#define TF_LOSSRECOVERY 0x01000000 /* RTO recovery over the SACK scoreboard */
+#define TF_RACK 0x02000000       /* RACK-TLP loss detection (RFC 8985) */
+#define TF_DSACKPEND 0x04000000  /* a D-SACK block waits to be reported */
+#define TF_REXMITNOW 0x08000000  /* RFC 6675 4.3: resend one segment now */
+#define TF_ORPHAN 0x10000000     /* closed by the application, still live */
+#define TF_MEMWAIT 0x20000000    /* a send failed on tcp_mem_max: notify */
 #define TF_TSOK (TF_RCVD_TSTMP | TF_REQ_TSTMP)
 #define TF_SCALEOK (TF_RCVD_SCALE | TF_REQ_SCALE)
 
@@ -132,9 +151,77 @@ struct tcp_cc_ops {
 	/* the ACK `ack` ended fast recovery: set cwnd (RFC 6582 3.2) */
 	void (*post_recovery)(struct tcpcb *tp, uint32_t ack);
 	void (*timeout)(struct tcpcb *tp);         /* RTO expired (RFC 5681 3.1) */
+	/* the reduction was spurious (D-SACK): restore private state; the
+	 * caller restores cwnd and ssthresh.  May be NULL. */
+	void (*undo)(struct tcpcb *tp);
 };
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
+
+/*
+ * The SACK scoreboard (tcp_sack.c), after Linux's retransmit queue: one
+ * record per transmitted segment, in sequence order, covering exactly
+ * [snd_una, snd_max) once data has been sent.  SACK blocks, RACK loss
+ * marks and retransmissions are flags on the records, so the pipe of
+ * RFC 6675 is a sum of three counters.
+ */
+#define SBF_SACKED 0x01     /* the peer SACKed all of it (RFC 2018) */
+#define SBF_LOST 0x02       /* deemed lost (RACK, RFC 6675 IsLost, RTO) */
+#define SBF_RETRANS 0x04    /* a retransmission is in flight */
+#define SBF_EVERRETRANS 0x08 /* sent more than once (RACK ambiguity) */
+
+struct tcp_sbseg {
+	uint32_t start, end;    /* [start, end) (a FIN counts as one) */
+	ws_time_t xmit;         /* time of the latest transmission */
+	uint16_t flags;         /* SBF_* */
+	uint16_t nxmit;         /* transmissions so far */
+};
+
+struct tcp_scoreboard {
+	struct tcp_sbseg *seg;  /* seg[head .. tail), NULL until first use */
+	uint32_t head, tail;    /* live records */
+	uint32_t cap;           /* allocated records */
+	uint32_t sacked;        /* bytes SACKed */
+	uint32_t nsacked;       /* records SACKed */
+	uint32_t lost;          /* bytes lost and not SACKed */
+	uint32_t retrans;       /* bytes retransmitted, not SACKed */
+	uint32_t losthint;      /* no record below it is LOST && !RETRANS */
+	bool broken;            /* out of memory: behave as without SACK */
+};
+
+/* RACK-TLP state (RFC 8985 5.2, 7), tcp_rack.c. */
+struct tcp_rack {
+	ws_time_t xmit_ts;      /* RACK.xmit_ts: latest delivered send time */
+	uint32_t end_seq;       /* RACK.end_seq */
+	uint32_t rtt;           /* RACK.rtt, us */
+	uint32_t min_rtt;       /* RACK.min_RTT (windowed), us; 0: none */
+	ws_time_t min_rtt_at;   /* when min_rtt was taken */
+	uint32_t fack;          /* RACK.fack: highest end delivered */
+	uint32_t dsack_round;   /* RACK.dsack_round */
+	uint32_t reo_wnd_mult;  /* RACK.reo_wnd_mult */
+	uint32_t reo_wnd_persist; /* RACK.reo_wnd_persist */
+	bool valid;             /* xmit_ts / end_seq set */
+	bool dsack_round_set;
+	bool reordering_seen;   /* RACK.reordering_seen */
+	bool tlp_inflight;      /* TLP.end_seq defined */
+	bool tlp_is_retrans;    /* TLP.is_retrans */
+	uint32_t tlp_end_seq;   /* TLP.end_seq */
+	uint32_t tlp_seq;       /* start of the probe (D-SACK match) */
+};
+
+/* What one ACK told the loss recovery (tcp_recovery.c). */
+struct tcp_ackinfo {
+	uint32_t ack;           /* SEG.ACK */
+	uint32_t acked;         /* bytes newly acknowledged cumulatively */
+	uint32_t sacked;        /* bytes newly SACKed */
+	bool dsack;             /* carried a D-SACK block (RFC 2883) */
+	struct tcp_sack_block dsblk; /* that block */
+	bool ts;                /* carried a timestamp echo */
+	uint32_t tsecr;
+	bool dupack;            /* counts as a duplicate ACK */
+	bool delivered;         /* something was acked or SACKed */
+};
 
 /*
  * One connection (the socket and its TCB are the same object: the public
@@ -155,6 +242,10 @@ struct tcpcb {
 	uint32_t t_qlimit;              /* listener: backlog */
 	TAILQ_ENTRY(tcpcb) t_nq;        /* on the stack's notify queue */
 	bool t_innq;                    /* queued for a callback */
+	struct tcpcb *t_aqnext;         /* on the stack's deferred-ACK list */
+	bool t_inaq;                    /* an ACK waits for the batch end */
+	uint32_t t_heapidx;             /* timer heap slot + 1, 0: not in it */
+	ws_time_t t_heapkey;            /* its key (tcp_theap.c) */
 
 	/* Endpoints, host order. */
 	uint32_t t_laddr, t_faddr;      /* local / foreign address */
@@ -166,8 +257,12 @@ struct tcpcb {
 	uint32_t t_rxtshift;            /* retransmissions so far (backoff) */
 	ws_time_t t_rxtstart;           /* first retransmission of this episode */
 	uint32_t t_persistshift;        /* persist backoff */
+	uint32_t t_persistprobes;       /* zero-window probes unanswered */
+	uint32_t t_persistn;            /* probes in this zero-window episode */
+	ws_time_t t_persiststart;       /* when the episode began */
 	uint32_t t_keepcnt;             /* unanswered keep-alive probes */
 	ws_time_t t_rcvtime;            /* last segment received (keep-alive) */
+	ws_time_t t_oowack;             /* last ACK to an unacceptable segment */
 
 	/* Send sequence variables (RFC 9293 3.3.1). */
 	uint32_t snd_una;               /* oldest unacknowledged */
@@ -185,7 +280,6 @@ struct tcpcb {
 	uint32_t rcv_adv;               /* right edge we advertised */
 	uint32_t irs;                   /* initial receive sequence number */
 	uint32_t t_finseq;              /* sequence of an out-of-order FIN */
-	uint32_t t_lastoo;              /* seq of the latest out-of-order data */
 
 	/* Options (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
 	uint32_t t_maxseg;              /* MSS we send with (data bytes) */
@@ -200,8 +294,11 @@ struct tcpcb {
 	ws_time_t ts_recent_age;        /* when ts_recent was taken */
 	uint32_t ts_offset;             /* secret offset of our TSval clock */
 	uint32_t last_ack_sent;         /* RFC 7323 4.3: ack of our last seg */
-	uint32_t t_nsackblk;            /* SACK blocks held below */
-	struct tcp_sack_block t_sackblk[TCP_SACK_SCORE]; /* peer's latest SACK */
+	/* Receiver side of SACK (RFC 2018 4, RFC 2883). */
+	uint32_t t_nsackrec;            /* entries in t_sackrec */
+	uint32_t t_sackrec[ASM_MAX_BLOCKS]; /* out-of-order arrivals, newest
+					 * first: reported in this order */
+	struct tcp_sack_block t_dsack;  /* TF_DSACKPEND: duplicate to report */
 
 	/* Congestion control (RFC 5681, RFC 6582). */
 	const struct tcp_cc_ops *t_cc;  /* algorithm */
@@ -211,6 +308,20 @@ struct tcpcb {
 	uint32_t t_dupacks;             /* consecutive duplicate ACKs */
 	uint32_t t_cabytes;             /* congestion avoidance byte counter */
 	uint64_t t_ccpriv[8];           /* algorithm private state */
+
+	/* Loss recovery (RFC 6675, RFC 8985, RFC 2883 undo). */
+	struct tcp_scoreboard t_sb;     /* sent segments and their fate */
+	struct tcp_rack t_rack;         /* RACK-TLP */
+	uint32_t t_highrxt;             /* RFC 6675 HighRxt */
+	uint32_t t_rescuerxt;           /* RFC 6675 RescueRxt */
+	bool t_rescue_set;              /* RescueRxt defined */
+	uint32_t t_limited;             /* RFC 3042: segments sent so */
+	uint32_t t_prior_cwnd;          /* before the last reduction (undo) */
+	uint32_t t_prior_ssthresh;
+	bool t_undo_ok;                 /* the reduction may still be undone */
+	uint32_t t_undo_retrans;        /* retransmissions not D-SACKed */
+	uint32_t t_undo_n;              /* entries in t_undo_log */
+	struct tcp_sack_block t_undo_log[TCP_UNDO_LOG]; /* what was resent */
 
 	/* Round-trip timing (RFC 6298). */
 	struct tcp_rtt t_rtt;           /* estimator */
@@ -236,6 +347,12 @@ struct tcpcb {
 	uint64_t t_bytes_received;      /* in-order data bytes received */
 	uint64_t t_retransmits;         /* segments retransmitted */
 	uint64_t t_rtos;                /* retransmission timeouts */
+	uint64_t t_fastrexmits;         /* recoveries by duplicate ACKs/RACK */
+	uint64_t t_sackrecoveries;      /* of which SACK-based */
+	uint64_t t_rackdetects;         /* segments RACK declared lost */
+	uint64_t t_tlps;                /* tail loss probes */
+	uint64_t t_undos;               /* reductions undone (spurious) */
+	uint64_t t_dsacks;              /* D-SACK blocks received */
 };
 
 /* Per-stack TCP state (st->tcp). */
@@ -252,7 +369,17 @@ struct tcp_softc {
 	bool iss_forced;                /* test hook: next ISS is iss_force */
 	uint32_t iss_force;
 	TAILQ_HEAD(, tcpcb) notifyq;    /* callbacks to run at the end */
+	struct tcpcb *ackq;             /* ACKs deferred to the batch end */
+	struct tcpcb **theap;           /* timer min-heap (tcp_theap.c) */
+	uint32_t theapn, theapcap;      /* entries, room */
+	bool theap_lost;                /* out of memory: scan, then rebuild */
+	bool inbatch;                   /* inside a batch of received frames */
 	uint32_t nzombie;               /* dead tcpcbs waiting for tcp_reap */
+	uint32_t norphans;              /* TF_ORPHAN connections */
+	uint64_t mem;                   /* buffer bytes charged (tcp_mem_max) */
+	uint32_t nmemwait;              /* TF_MEMWAIT connections */
+	uint8_t cookie_key[TCP_ISS_KEYLEN]; /* SYN cookie secret */
+	ws_time_t cookie_last;          /* last cookie sent, 0: never */
 };
 
 static inline struct tcpcb *
@@ -306,9 +433,70 @@ void tcp_timer_arm(struct tcpcb *tp, int which, uint64_t us);
 void tcp_timer_disarm(struct tcpcb *tp, int which);
 void tcp_canceltimers(struct tcpcb *tp);
 void tcp_set_persist(struct tcpcb *tp);
+uint32_t tcp_tsnow_addr(struct ws_stack *st, uint32_t laddr, uint32_t faddr);
+uint8_t tcp_wscale_for(uint32_t buf);
+void tcp_orphan_done(struct tcpcb *tp);
+void tcp_child_init(struct tcpcb *lp, struct tcpcb *tp, uint32_t laddr,
+    uint16_t lport, uint32_t faddr, uint16_t fport);
+
+/*
+ * Buffer memory of all connections against cfg.tcp_mem_max (tcp_subr.c).
+ * Rings allocate their whole capacity at the first write; these wrappers
+ * charge it before and give it back when the storage goes.
+ */
+bool tcp_mem_charge(struct ws_stack *st, size_t bytes);
+void tcp_mem_uncharge(struct ws_stack *st, size_t bytes);
+bool tcp_mem_avail(const struct ws_stack *st, size_t bytes);
+int tcp_ring_reserve(struct tcpcb *tp, struct ring *r);
+void tcp_ring_fini(struct tcpcb *tp, struct ring *r);
+void tcp_ring_release(struct tcpcb *tp, struct ring *r);
+void tcp_ring_set_cap(struct tcpcb *tp, struct ring *r, uint32_t cap);
+
+/*
+ * SYN cookies (tcp_syncookie.c, RFC 4987 3.6).  The cookie is our ISN:
+ *	ISN = H(key, 4-tuple, peer ISN, time slot, MSS index, option bits)
+ *	      with its low 3 bits replaced by the MSS index,
+ * H SipHash-2-4 and a slot TCP_SYNCOOKIE_PERIOD_US long; it is good in
+ * the slot it was made in and the next.  With timestamps, the peer's
+ * window scale and SACK-permitted ride in the low TCP_SC_TSBITS bits of
+ * our TSval (as Linux does) and are covered by the hash through the echo.
+ */
+#define TCP_SYNCOOKIE_PERIOD_US (64 * WS_USEC_PER_SEC)
+#define TCP_SC_NMSS 8
+#define TCP_SC_TSBITS 6
+#define TCP_SC_TSMASK 0x3fu
+#define TCP_SC_WS_NONE 0xfu       /* no window scale */
+#define TCP_SC_SACK 0x10u         /* SACK permitted */
+#define TCP_SC_ECN 0x20u          /* never set: no ECN */
+extern const uint16_t tcp_sc_msstab[TCP_SC_NMSS];
+uint32_t tcp_sc_mssidx(uint32_t peermss);
+uint32_t tcp_sc_tsbits(int wscale, bool sack);
+uint32_t tcp_sc_tsval(uint32_t tsnow, uint32_t bits);
+uint32_t tcp_syncookie_make(const uint8_t key[TCP_ISS_KEYLEN],
+    uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
+    uint32_t irs, ws_time_t now, uint32_t mssidx, uint32_t optbits);
+int tcp_syncookie_check(const uint8_t key[TCP_ISS_KEYLEN],
+    uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
+    uint32_t irs, ws_time_t now, uint32_t cookie, uint32_t optbits);
+void tcp_syncookie_send(struct ws_stack *st, struct tcpcb *lp,
+    uint32_t laddr, uint32_t faddr, const struct tcp_hdr *th);
+int tcp_syncookie_accept(struct ws_stack *st, struct tcpcb *lp,
+    uint32_t laddr, uint32_t faddr, const struct tcp_hdr *th,
+    struct tcpcb **out);
 
 /* tcp_output.c */
 int tcp_output(struct tcpcb *tp);
+bool tcp_ack_defer(struct tcpcb *tp);
+void tcp_ack_unqueue(struct tcpcb *tp);
+void tcp_batch_begin(struct ws_stack *st);
+void tcp_batch_end(struct ws_stack *st);
+bool tcp_theap_rebuild(struct ws_stack *st);
+void tcp_theap_sched(struct tcpcb *tp, ws_time_t at);
+void tcp_theap_resched(struct tcpcb *tp);
+void tcp_theap_remove(struct tcpcb *tp);
+struct tcpcb *tcp_theap_expired(struct ws_stack *st);
+ws_time_t tcp_theap_next(const struct ws_stack *st);
+int tcp_output_probe(struct tcpcb *tp, uint32_t seq, uint32_t len);
 void tcp_send_ack(struct tcpcb *tp);
 void tcp_send_rst(struct tcpcb *tp);
 void tcp_send_keepalive(struct tcpcb *tp);
@@ -323,5 +511,71 @@ void tcp_timer_delack(struct tcpcb *tp);
 
 /* tcp_cc.c */
 const struct tcp_cc_ops *tcp_cc_get(int which);
+int tcp_cc_id(const struct tcp_cc_ops *cc);
+uint32_t tcp_cc_maxcwnd(void);
+
+/* tcp_sack.c: scoreboard, SACK blocks both ways, pipe, NextSeg. */
+static inline bool
+tcp_sb_active(const struct tcpcb *tp)
+{
+	return (tp->t_flags & TF_SACK_PERMIT) && !tp->t_sb.broken;
+}
+void tcp_sb_free(struct tcpcb *tp);
+void tcp_sb_xmit(struct tcpcb *tp, uint32_t seq, uint32_t end,
+    uint32_t osndmax);
+void tcp_sb_ack(struct tcpcb *tp, struct tcp_ackinfo *ai);
+void tcp_sb_sack(struct tcpcb *tp, const struct tcp_opts *o,
+    struct tcp_ackinfo *ai);
+struct tcp_sbseg *tcp_sb_find(struct tcpcb *tp, uint32_t seq);
+void tcp_sb_setflags(struct tcpcb *tp, struct tcp_sbseg *s, uint16_t flags);
+void tcp_sb_mark_lost(struct tcpcb *tp, struct tcp_sbseg *s);
+void tcp_sb_timeout(struct tcpcb *tp, bool clear_sacked);
+void tcp_sb_clear_lost(struct tcpcb *tp);
+void tcp_sb_split_mss(struct tcpcb *tp, uint32_t mss);
+bool tcp_sb_check(const struct tcpcb *tp);
+static inline uint32_t
+tcp_sb_count(const struct tcpcb *tp)
+{
+	return tp->t_sb.tail - tp->t_sb.head;
+}
+static inline struct tcp_sbseg *
+tcp_sb_at(const struct tcpcb *tp, uint32_t i)
+{
+	return &tp->t_sb.seg[tp->t_sb.head + i];
+}
+uint32_t tcp_sack_pipe(const struct tcpcb *tp);
+bool tcp_sack_islost(const struct tcpcb *tp, const struct tcp_sbseg *s);
+uint32_t tcp_sack_mark_6675(struct tcpcb *tp);
+enum { TCP_NEXTSEG_NONE, TCP_NEXTSEG_REXMIT, TCP_NEXTSEG_NEW };
+int tcp_sack_nextseg(struct tcpcb *tp, bool newdata, uint32_t *seq,
+    uint32_t *len, int *rule);
+void tcp_sack_fill(struct tcpcb *tp, struct tcp_opts *o);
+void tcp_sack_sent(struct tcpcb *tp);
+void tcp_sack_ooo(struct tcpcb *tp, uint32_t seq);
+void tcp_sack_dsack(struct tcpcb *tp, uint32_t start, uint32_t end);
+
+/* tcp_rack.c: RACK-TLP (RFC 8985). */
+void tcp_rack_init(struct tcpcb *tp);
+void tcp_rack_rtt_sample(struct tcpcb *tp, uint32_t rtt_us);
+void tcp_rack_delivered(struct tcpcb *tp, const struct tcp_sbseg *s,
+    const struct tcp_ackinfo *ai);
+void tcp_rack_update_reo_wnd(struct tcpcb *tp, const struct tcp_ackinfo *ai,
+    bool exiting);
+uint32_t tcp_rack_reo_wnd(const struct tcpcb *tp);
+uint32_t tcp_rack_detect_loss(struct tcpcb *tp);
+void tcp_rack_schedule_pto(struct tcpcb *tp);
+void tcp_rack_tlp_ack(struct tcpcb *tp, const struct tcp_ackinfo *ai);
+void tcp_timer_pto(struct tcpcb *tp);
+void tcp_timer_reo(struct tcpcb *tp);
+
+/* tcp_recovery.c: fast retransmit, NewReno, RFC 6675 recovery, undo. */
+void tcp_recovery_dupack(struct tcpcb *tp, struct tcp_ackinfo *ai);
+void tcp_recovery_newack(struct tcpcb *tp, struct tcp_ackinfo *ai);
+void tcp_recovery_sack(struct tcpcb *tp, struct tcp_ackinfo *ai);
+void tcp_enter_recovery(struct tcpcb *tp);
+void tcp_recovery_timeout(struct tcpcb *tp);
+void tcp_undo_note_rexmit(struct tcpcb *tp, uint32_t seq, uint32_t end);
+void tcp_cwnd_reduce(struct tcpcb *tp);
+uint32_t tcp_ts_of(const struct tcpcb *tp, ws_time_t t);
 
 #endif /* WS_TCP_VAR_H */

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <wirestack/time.h>
 
@@ -45,6 +46,12 @@ typedef void (*ws_link_rx_fn)(void *arg, const uint8_t *frame, size_t len);
 
 struct ws_link;
 
+/* One frame of a batch (ws_link_send_batch). */
+struct ws_link_frame {
+	const uint8_t *data;
+	size_t len;
+};
+
 struct ws_link_ops {
 	const char *kind; /* "pcap", "rawip", "mem", "fault", "pcapw" */
 	/*
@@ -56,6 +63,13 @@ struct ws_link_ops {
 	/* Send one frame; 0 or a WS_E* code.  The frame is borrowed. */
 	int (*send)(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 	    size_t len);
+	/*
+	 * Send n frames at once (optional: NULL means one send() each).
+	 * Returns how many could not be sent (each like a lost frame);
+	 * the device counts what it sent.  The frames are borrowed.
+	 */
+	unsigned (*send_batch)(struct ws_link *l, ws_time_t now,
+	    const struct ws_link_frame *frames, unsigned n);
 	/* A file descriptor that polls readable when frames wait, or -1. */
 	int (*fd)(struct ws_link *l);
 	/* When the device next has something to do (delayed frames); optional. */
@@ -81,6 +95,12 @@ int ws_link_recv(struct ws_link *l, ws_time_t now, ws_link_rx_fn fn,
     void *arg, unsigned max);
 int ws_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
     size_t len);
+/*
+ * Send n frames in order, in one system call where the device can (pcap:
+ * sendmmsg).  Returns how many were not sent (counted in tx_errors).
+ */
+unsigned ws_link_send_batch(struct ws_link *l, ws_time_t now,
+    const struct ws_link_frame *frames, unsigned n);
 int ws_link_fd(struct ws_link *l);
 ws_time_t ws_link_next_deadline(struct ws_link *l);
 void ws_link_close(struct ws_link *l);
@@ -93,7 +113,15 @@ struct ws_link_pcap_config {
 	                             (the interface is put in promiscuous mode) */
 	int snaplen;              /* 0: MTU + link header */
 	int buffer_size;          /* kernel capture buffer, bytes; 0: 4 MiB */
+	unsigned flags;           /* WS_LINK_PCAP_* below; 0 for a host */
 };
+
+/*
+ * Capture every frame arriving on the interface, whatever its destination
+ * (promiscuous, no filter), as a bridge does (wirestack-impair).  Frames
+ * we send are still never captured back.
+ */
+#define WS_LINK_PCAP_ALL 0x01
 
 /*
  * Open `cfg->ifname` for capture and injection.  A BPF filter passes only
@@ -176,6 +204,34 @@ int ws_link_fault_wrap(struct ws_link **out, struct ws_link *inner,
  */
 int ws_link_pcapw_wrap(struct ws_link **out, struct ws_link *inner,
     const char *path, char *errbuf, size_t errlen);
+
+/* Flags for ws_link_trace_wrap(). */
+#define WS_TRACE_RX 0x01        /* print frames received */
+#define WS_TRACE_TX 0x02        /* print frames sent */
+#define WS_TRACE_LINK 0x04      /* print the Ethernet header (tcpdump -e) */
+#define WS_TRACE_DIR 0x08       /* device name and In/Out (tcpdump -i any) */
+#define WS_TRACE_WALLCLOCK 0x10 /* time of day instead of `now` */
+
+/*
+ * Wrap `inner` so that every frame in and out (as selected by flags) is
+ * described on `f`, one line per frame in tcpdump's style (after smoltcp's
+ * phy/tracer.rs), e.g.
+ *
+ *   12:00:00.123456 IP 198.18.20.1.40000 > 198.18.20.2.8080: Flags [S],
+ *   seq 123, win 65535, options [mss 1460,sackOK,TS val 1 ecr 0,nop,
+ *   wscale 7], length 0
+ *
+ * (on one line), and likewise ARP and ICMP.  Sequence numbers are
+ * absolute (tcpdump -S).  Malformed frames are described, never read past
+ * their end.  The timestamp is `now`: with WS_TRACE_WALLCLOCK, `now` is
+ * taken to be CLOCK_MONOTONIC (ws_clock_now()) and printed as local time
+ * of day; otherwise it is printed as hours:minutes:seconds of the caller's
+ * (virtual) clock.  `f` is not closed.  On success the wrapper owns
+ * inner; on failure the caller still does.
+ * Errors: WS_EINVAL (no device or no file), WS_ENOMEM.
+ */
+int ws_link_trace_wrap(struct ws_link **out, struct ws_link *inner, FILE *f,
+    unsigned flags);
 
 #ifdef __cplusplus
 }

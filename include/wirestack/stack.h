@@ -74,6 +74,24 @@ struct ws_stack_config {
 	uint32_t tcp_msl_ms;         /* [30000]; TIME_WAIT lasts 2 * MSL */
 	uint32_t tcp_sndbuf;         /* [262144] default send buffer */
 	uint32_t tcp_rcvbuf;         /* [262144] default receive buffer */
+	/*
+	 * Half-open connections (SYN-RECEIVED) per listener; past it SYNs
+	 * are answered with SYN cookies (RFC 4987 3.6) or dropped.  The
+	 * accept queue is the backlog given to ws_tcp_listen().
+	 */
+	uint32_t tcp_syn_backlog;    /* [256] */
+	bool tcp_no_syncookies;      /* drop SYNs past the backlog instead */
+	/* Socket buffer memory of all connections together (rings and SACK
+	 * scoreboards); past it a socket behaves as if its buffer is full. */
+	uint32_t tcp_mem_max;        /* [256 MiB] */
+	/*
+	 * RFC 9293 3.8.6.1 (MUST-37): a peer that keeps answering zero-window
+	 * probes keeps the connection open; RFC 6429 lets a system give up
+	 * anyway.  0: never (probes that go unanswered still time out).
+	 */
+	uint32_t tcp_persist_max_ms; /* [0: unlimited] */
+	uint32_t tcp_max_orphans;    /* [4096] closed sockets still sending */
+	uint32_t tcp_orphan_retries; /* [8] probes/retransmissions of an orphan */
 };
 
 /* Fill `cfg` with defaults (all zero, log level WARN). */

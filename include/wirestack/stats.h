@@ -164,6 +164,25 @@ struct ws_tcp_stats {
 	uint64_t rcvdrop;        /* segments dropped silently (exit "drop") */
 	uint64_t rcvdropack;     /* dropped but ACKed ("dropafterack") */
 	uint64_t rcvdroprst;     /* dropped and answered with RST */
+	uint64_t rcvsack;        /* ACKs carrying SACK blocks */
+	uint64_t rcvdsack;       /* D-SACK blocks received (RFC 2883) */
+	uint64_t snddsack;       /* D-SACK blocks sent */
+	uint64_t sackreneg;      /* peer discarded SACKed data (RFC 2018 8) */
+	uint64_t limitedxmit;    /* RFC 3042 limited transmit sends */
+	uint64_t tlploss;        /* losses repaired by a TLP (RFC 8985 7.4) */
+	uint64_t pmtuupdate;     /* MSS lowered by ICMP (RFC 1191) */
+	uint64_t sbfail;         /* SACK scoreboard out of memory */
+	uint64_t oowlimited;     /* ACKs not sent to bad segments (rate) */
+	uint64_t syncookies_sent;   /* SYN,ACKs carrying a SYN cookie */
+	uint64_t syncookies_recv;   /* valid cookies: connections created */
+	uint64_t syncookies_failed; /* ACKs to a listener with a bad cookie */
+	uint64_t synbacklogdrop; /* SYNs dropped: half-open queue full */
+	uint64_t listenoverflow; /* SYNs/ACKs dropped: accept queue full */
+	uint64_t connlimit;      /* connections refused: tcp_max_conns */
+	uint64_t memlimit;       /* buffer allocations refused: tcp_mem_max */
+	uint64_t orphanlimit;    /* orphans reset: tcp_max_orphans */
+	uint64_t orphandrop;     /* orphans dropped: tcp_orphan_retries */
+	uint64_t persistlimit;   /* dropped: zero window past tcp_persist_max_ms */
 };
 
 /* A snapshot of all of a stack's counters. */

@@ -48,10 +48,12 @@ enum ws_tcp_opt {
 	WS_TCP_WSCALE,        /* 1 (default): offer window scaling */
 	WS_TCP_TIMESTAMPS,    /* 1 (default): offer timestamps */
 	WS_TCP_MAXSEG,        /* clamp our MSS */
+	WS_TCP_RACK,          /* 1 (default): RACK-TLP loss detection (RFC
+	                         8985) when SACK is used; 0: RFC 6675 only */
 };
 
-#define WS_TCP_CC_NEWRENO 0
-#define WS_TCP_CC_CUBIC 1
+#define WS_TCP_CC_NEWRENO 0   /* RFC 5681, RFC 6582 */
+#define WS_TCP_CC_CUBIC 1     /* RFC 9438 (the default) */
 
 enum ws_tcp_state {
 	WS_TCPS_CLOSED, WS_TCPS_LISTEN, WS_TCPS_SYN_SENT, WS_TCPS_SYN_RECEIVED,
@@ -75,6 +77,21 @@ struct ws_tcp_info {
 	uint64_t bytes_sent, bytes_acked, bytes_received;
 	uint64_t retransmits;            /* segments retransmitted */
 	uint64_t rtos;                   /* retransmission timeouts */
+	/* Loss recovery (appended; see struct ws_tcp_stats for the stack). */
+	uint8_t cc;                      /* WS_TCP_CC_* in use */
+	uint8_t rack;                    /* RACK-TLP in use */
+	uint8_t reordering;              /* RACK saw reordering */
+	uint8_t in_recovery;             /* 1 fast (SACK/NewReno), 2 RTO */
+	uint32_t pipe;                   /* RFC 6675 pipe, bytes */
+	uint32_t sacked;                 /* bytes SACKed by the peer */
+	uint32_t lost;                   /* bytes deemed lost */
+	uint32_t reo_wnd_us;             /* RACK reordering window */
+	uint64_t fast_retransmits;       /* recoveries by dup ACKs or RACK */
+	uint64_t sack_recoveries;        /* of which SACK-based */
+	uint64_t rack_detections;        /* segments RACK declared lost */
+	uint64_t tlps;                   /* tail loss probes sent */
+	uint64_t spurious_undos;         /* reductions undone by D-SACK */
+	uint64_t dsacks;                 /* D-SACK blocks received */
 };
 
 /* Create an unconnected socket.  Errors: WS_ENOMEM. */

@@ -32,7 +32,8 @@
  *	- rings: len <= cap, head < cap, no length without storage;
  *	- the assembler's blocks are sorted, disjoint, non-adjacent, leave a
  *	  hole at offset 0 and fit in the receive ring's free space;
- *	- listener queues match their counters and the backlog;
+ *	- listener queues match their counters, the accept queue is within
+ *	  the backlog and the handshakes within the SYN backlog;
  *	- the connection count matches the list;
  *	- nothing is left on the transmit queue after an entry call;
  *	- after ws_stack_poll(now) no layer has a deadline <= now (a timer
@@ -66,6 +67,11 @@
 #define MAX_STEPS 256
 #define MAX_LIVE 200000    /* allocations; far above any sane state */
 #define FRAME_MAX 1514
+#define MAX_RUN_SEGMENTS 20000
+
+/* WS_FUZZ_ALLOW_STORM: do not fail on segment storms (to fuzz past a
+ * known ACK-loop bug). */
+static bool allow_storm;
 
 static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -103,6 +109,7 @@ struct fz {
 	struct ws_tcp *lsn_a, *lsn_b; /* listeners (also in ha/hb) */
 	uint16_t aport, bport;        /* the connection's ports, 0: none */
 	uint16_t ipid;
+	bool stormed;                 /* a run hit MAX_RUN_SEGMENTS */
 };
 
 /* ---- Input cursor: reads past the end return zeros. ---- */
@@ -186,7 +193,10 @@ check_tcpcb(const struct tcpcb *tp)
 			n++;
 		}
 		FUZZ_CHECK(n0 == tp->t_q0len && n == tp->t_qlen);
-		FUZZ_CHECK(n0 + n <= tp->t_qlimit);
+		/* The backlog bounds the accept queue; the SYN backlog the
+		 * handshakes in progress (beyond it: SYN cookies). */
+		FUZZ_CHECK(n <= tp->t_qlimit);
+		FUZZ_CHECK(n0 <= tp->t_st->cfg.tcp_syn_backlog);
 	}
 }
 
@@ -228,11 +238,54 @@ poll_a(struct fz *f)
 	check_all(f, true);
 }
 
+static uint64_t
+segments_sent(const struct fz *f)
+{
+	return f->pair.a->stats.tcp.sndtotal + f->pair.b->stats.tcp.sndtotal;
+}
+
+/*
+ * Let A and B talk for `us` of virtual time.  Two stacks left alone must
+ * not answer each other forever: a run of at most half a second moves at
+ * most a few hundred segments (the socket buffers bound the data), so
+ * MAX_RUN_SEGMENTS means an ACK loop (each side answering the other's
+ * segment at once, with no time passing).
+ */
 static void
 run_pair(struct fz *f, uint64_t us)
 {
-	wt_pair_run(&f->pair, NULL, NULL, us);
+	struct wt_pair *p = &f->pair;
+	uint64_t before = segments_sent(f);
+	ws_time_t end = p->now + us;
+
+	/* wt_pair_run(), but it stops as soon as a storm shows. */
+	for (;;) {
+		ws_time_t next;
+
+		ws_stack_poll(p->a, p->now);
+		ws_stack_poll(p->b, p->now);
+		if (segments_sent(f) - before > MAX_RUN_SEGMENTS)
+			break;
+		next = ws_time_min(ws_stack_next_deadline(p->a),
+		    ws_stack_next_deadline(p->b));
+		if (next <= p->now)
+			continue;
+		if (next == WS_TIME_NEVER || next > end) {
+			p->now = end;
+			ws_stack_poll(p->a, p->now);
+			ws_stack_poll(p->b, p->now);
+			break;
+		}
+		p->now = next;
+	}
 	check_all(f, false);
+	if (segments_sent(f) - before > MAX_RUN_SEGMENTS)
+		f->stormed = true; /* WS_FUZZ_ALLOW_STORM: stop the input */
+	if (!allow_storm && segments_sent(f) - before > MAX_RUN_SEGMENTS)
+		fprintf(stderr, "segment storm: %llu segments in %llu us\n",
+		    (unsigned long long)(segments_sent(f) - before),
+		    (unsigned long long)us);
+	FUZZ_CHECK(allow_storm || segments_sent(f) - before <= MAX_RUN_SEGMENTS);
 }
 
 static enum ws_tcp_state
@@ -283,6 +336,7 @@ tune(struct ws_stack_config *cfg, int side)
 	cfg->arp_entries = 16;
 	cfg->reass_datagrams = 8;
 	cfg->reass_bytes = 256 * 1024;
+	cfg->tcp_syn_backlog = 4;  /* reach the SYN cookies */
 	(void)side;
 }
 
@@ -1038,6 +1092,38 @@ op_app(struct fz *f, int side)
 	check_all(f, false);
 }
 
+/* WS_FUZZ_VERBOSE: the sequence variables of every connection. */
+static void
+dump_conns(struct fz *f)
+{
+	for (int side = 0; side < 2; side++) {
+		struct ws_stack *st = side == 0 ? f->pair.a : f->pair.b;
+		const struct tcpcb *tp;
+
+		TAILQ_FOREACH(tp, &st->tcp->all, t_list)
+			fprintf(stderr, "#   %c %u>%u %s una %u nxt %u max %u "
+			    "wnd %u rcv_nxt %u rcv_wnd %u adv %u snd %u rcv %u "
+			    "flags %#x\n", side == 0 ? 'A' : 'B', tp->t_lport,
+			    tp->t_fport, ws_tcp_state_name(
+			    (enum ws_tcp_state)tp->t_state), tp->snd_una,
+			    tp->snd_nxt, tp->snd_max, tp->snd_wnd, tp->rcv_nxt,
+			    tp->rcv_wnd, tp->rcv_adv, ring_len(&tp->t_sndring),
+			    ring_len(&tp->t_rcvring), tp->t_flags);
+		fprintf(stderr, "#   %c: paws drops %llu, dup segments %llu, "
+		    "after window %llu, challenge acks %llu, dup acks %llu, "
+		    "ack too much %llu, acks sent %llu, probes sent %llu\n",
+		    side == 0 ? 'A' : 'B',
+		    (unsigned long long)st->stats.tcp.rcvpawsdrop,
+		    (unsigned long long)st->stats.tcp.rcvduppack,
+		    (unsigned long long)st->stats.tcp.rcvpackafterwin,
+		    (unsigned long long)st->stats.tcp.challengeack,
+		    (unsigned long long)st->stats.tcp.rcvdupack,
+		    (unsigned long long)st->stats.tcp.rcvacktoomuch,
+		    (unsigned long long)st->stats.tcp.sndacks,
+		    (unsigned long long)st->stats.tcp.sndprobe);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -1045,8 +1131,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int verbose = -1;
 	size_t leaked;
 
-	if (verbose < 0)
+	if (verbose < 0) {
 		verbose = getenv("WS_FUZZ_VERBOSE") != NULL;
+		allow_storm = getenv("WS_FUZZ_ALLOW_STORM") != NULL;
+	}
 
 	if (setup(&f, data, size)) {
 		if (verbose)
@@ -1059,9 +1147,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    conn_a(&f) != NULL ? ws_tcp_state_name(
 			    (enum ws_tcp_state)conn_a(&f)->t_state) :
 			    "not connected");
-		for (int step = 0; step < MAX_STEPS && f.n > 0; step++) {
+		for (int step = 0; step < MAX_STEPS && f.n > 0 && !f.stormed;
+		    step++) {
 			uint8_t op = get8(&f);
 
+			if (verbose)
+				fprintf(stderr, "# step %d: op %u at %llu us, "
+				    "%zu bytes left; segments sent A %llu "
+				    "B %llu\n", step, op % 16,
+				    (unsigned long long)f.pair.now, f.n,
+				    (unsigned long long)
+				    f.pair.a->stats.tcp.sndtotal,
+				    (unsigned long long)
+				    f.pair.b->stats.tcp.sndtotal);
+			if (verbose)
+				dump_conns(&f);
 			switch (op % 16) {
 			case 0:
 			case 1:
@@ -1099,6 +1199,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			}
 		}
+	}
+	if (verbose && f.pair.a != NULL && f.pair.a->tcp != NULL) {
+		fprintf(stderr, "# end\n");
+		dump_conns(&f);
 	}
 	leaked = wt_pair_teardown(&f.pair);
 	if (leaked != 0)

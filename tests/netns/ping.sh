@@ -76,11 +76,13 @@ fi
 
 stop "$SV" || { cat "$TMP/server.log"; fail "server exit status $?"; }
 # -v printed the counters: the garbage was counted as dropped, per reason.
-sed -n '/counters:/,$p' "$TMP/server.log" | sed 's/^/  | /'
-for counter in 'arp:.* bad(len|type|op)=' \
-    'ip4:.* badsum=' 'ip4:.* badhlen=' 'ip4:.* badlen=' 'ip4:.* reassembled=' \
-    'icmp:.* echoreply='; do
-	grep -Eq "^  $counter" "$TMP/server.log" ||
+# (netstat -s style: "    N description" under a layer heading.)
+sed -n '/^Ethernet:/,$p' "$TMP/server.log" | sed 's/^/  | /'
+for counter in 'packets (with bad lengths|not for Ethernet/IPv4|neither request nor reply)' \
+    'packets with a bad header checksum' 'packets with a bad header length' \
+    'packets with a bad total length' 'packets reassembled ok' \
+    'echo replies sent'; do
+	grep -Eq "^    [1-9][0-9]* $counter\$" "$TMP/server.log" ||
 		fail "counter '$counter' missing: drops not counted"
 done
 say "PASS"

@@ -22,12 +22,12 @@ Server received: wirestack to wirestack
 ' "dialog between two wirestacks"
 say "dialog: ok"
 # Both learned each other through ARP.
-grep -Eq '^  arp:.* rxreplies=[1-9]' "$TMP/client.log" ||
+grep -Eq '^    [1-9][0-9]* replies received$' "$TMP/client.log" ||
 	{ cat "$TMP/client.log"; fail "client counted no ARP reply"; }
 stop "$SV" || fail "server exit status $?"
-grep -Eq '^  arp:.* rxrequests=[1-9]' "$TMP/server.log" ||
+grep -Eq '^    [1-9][0-9]* requests received$' "$TMP/server.log" ||
 	fail "server counted no ARP request"
-grep -Eq '^  tcp:.* accepts=1' "$TMP/server.log" ||
+grep -Eq '^    1 passive connection openings$' "$TMP/server.log" ||
 	fail "server did not count exactly one accept"
 
 # Bulk, binary, both directions at once.

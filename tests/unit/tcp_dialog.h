@@ -55,6 +55,9 @@ struct dlg {
 	uint32_t iss;           /* the stack's ISS */
 	uint32_t snd;           /* the peer's next sequence number */
 	uint32_t rcv;           /* the peer's next expected (= stack snd) */
+	bool ts;                /* the peer sends timestamps */
+	uint32_t tsval;         /* the peer's clock (ms) */
+	uint32_t tsecr;         /* the stack's latest TSval */
 };
 
 static inline void
@@ -355,6 +358,85 @@ dlg_send_data(struct dlg *d, const void *data, size_t len, uint8_t extra)
 	sg.len = len;
 	dlg_send(d, &sg);
 	d->snd += (uint32_t)len + ((extra & TH_FIN) ? 1 : 0);
+}
+
+/*
+ * Passive open where the peer offers SACK (and timestamps if ts), and
+ * waits rtt_us before its ACK of the SYN,ACK, so that the stack's first
+ * RTT sample (hence SRTT and min_RTT) is rtt_us.  opt_setup, if not
+ * NULL, sets options on the listener first.
+ */
+static inline void
+dlg_to_established_sack(struct dlg *d, bool ts, uint64_t rtt_us,
+    void (*opt_setup)(struct ws_tcp *l))
+{
+	struct seg sg = dlg_seg(TH_SYN, DLG_PEER_ISS, 0), o;
+
+	assert_int_equal(ws_tcp_open(d->st, &d->l), 0);
+	if (opt_setup != NULL)
+		opt_setup(d->l);
+	assert_int_equal(ws_tcp_listen(d->l, DLG_LPORT, 4), 0);
+	d->ts = ts;
+	d->tsval = 5000;
+	sg.opts.present = TOF_MSS | TOF_SACKPERM | (ts ? TOF_TS : 0);
+	sg.opts.mss = 1460;
+	sg.opts.tsval = d->tsval;
+	dlg_send(d, &sg);
+	assert_true(dlg_recv(d, &o));
+	assert_int_equal(o.flags, TH_SYN | TH_ACK);
+	assert_true(o.opts.present & TOF_SACKPERM);
+	d->iss = o.seq;
+	d->snd = DLG_PEER_ISS + 1;
+	d->rcv = o.seq + 1;
+	d->tsecr = o.opts.tsval;
+	dlg_wait(d, rtt_us);
+	d->tsval += (uint32_t)(rtt_us / 1000);
+	sg = dlg_seg(TH_ACK, d->snd, d->rcv);
+	if (ts) {
+		sg.opts.present = TOF_TS;
+		sg.opts.tsval = d->tsval;
+		sg.opts.tsecr = d->tsecr;
+	}
+	dlg_send(d, &sg);
+	assert_int_equal(ws_tcp_accept(d->l, &d->s), 0);
+	assert_int_equal(dlg_state(d->s), WS_TCPS_ESTABLISHED);
+}
+
+/*
+ * The peer acknowledges `ack` with the SACK blocks blk[0..n) (pairs of
+ * absolute start, end) and its timestamp, if it uses them.
+ */
+static inline void
+dlg_send_sack(struct dlg *d, uint32_t ack, const uint32_t *blk, int n)
+{
+	struct seg sg = dlg_seg(TH_ACK, d->snd, ack);
+
+	for (int i = 0; i < n && i < TCP_MAX_SACK; i++) {
+		sg.opts.sack[i].start = blk[2 * i];
+		sg.opts.sack[i].end = blk[2 * i + 1];
+	}
+	if (n > 0) {
+		sg.opts.present |= TOF_SACK;
+		sg.opts.nsack = (uint8_t)n;
+	}
+	if (d->ts) {
+		sg.opts.present |= TOF_TS;
+		sg.opts.tsval = d->tsval;
+		sg.opts.tsecr = d->tsecr;
+	}
+	dlg_send(d, &sg);
+}
+
+/* Read every segment the stack sent; returns how many (up to max). */
+static inline int
+dlg_drain(struct dlg *d, struct seg *out, int max)
+{
+	struct seg tmp;
+	int n = 0;
+
+	while (dlg_recv(d, n < max ? &out[n] : &tmp))
+		n++;
+	return n;
 }
 
 #endif /* WS_TESTS_TCP_DIALOG_H */

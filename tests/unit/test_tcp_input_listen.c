@@ -240,7 +240,11 @@ test_listen_options(void **state)
 	assert_true(ti.ts_ok && ti.sack_ok);
 }
 
-/* Backlog full: further SYNs are dropped silently and counted. */
+/*
+ * Accept queue full (backlog 1, one connection waiting for accept):
+ * further SYNs are dropped silently and counted; half-open connections
+ * are bounded by tcp_syn_backlog, not by the backlog.
+ */
 static void
 test_listen_backlog(void **state)
 {
@@ -250,10 +254,43 @@ test_listen_backlog(void **state)
 	dlg_listen(&D, 1);
 	dlg_send(&D, &sg);
 	assert_true(dlg_recv(&D, &o));
+	/* A second half-open connection is fine (q0 is separate). */
 	sg.sport = DLG_PPORT + 1;
+	dlg_send(&D, &sg);
+	assert_true(dlg_recv(&D, &o));
+	assert_int_equal(o.flags, TH_SYN | TH_ACK);
+	/* The first completes and waits on the accept queue (1 = full). */
+	sg = dlg_seg(TH_ACK, 101, 0);
+	sg.ack = 0;
+	{
+		struct seg a = dlg_seg(TH_SYN, 100, 0), o1;
+
+		/* Its SYN,ACK again, to learn its ISS. */
+		dlg_send(&D, &a);
+		assert_true(dlg_recv(&D, &o1));
+		sg.ack = o1.seq + 1;
+	}
+	dlg_send(&D, &sg);
+	dlg_expect_none(&D);
+	assert_true(ws_tcp_events(D.l) & WS_TCP_READABLE);
+	/* The second's ACK cannot be queued: ignored, it stays half-open. */
+	sg = dlg_seg(TH_ACK, 101, o.seq + 1);
+	sg.sport = DLG_PPORT + 1;
+	dlg_send(&D, &sg);
+	assert_int_equal(dlg_stats(&D).tcp.listenoverflow, 1);
+	/* A third SYN: dropped and counted. */
+	sg = dlg_seg(TH_SYN, 100, 0);
+	sg.sport = DLG_PPORT + 2;
 	dlg_send(&D, &sg);
 	dlg_expect_none(&D);
 	assert_int_equal(dlg_stats(&D).tcp.listendrop, 1);
+	assert_int_equal(dlg_stats(&D).tcp.listenoverflow, 2);
+	/* Once accepted, the second completes with its next ACK. */
+	assert_int_equal(ws_tcp_accept(D.l, &D.s), 0);
+	sg = dlg_seg(TH_ACK, 101, o.seq + 1);
+	sg.sport = DLG_PPORT + 1;
+	dlg_send(&D, &sg);
+	assert_true(ws_tcp_events(D.l) & WS_TCP_READABLE);
 }
 
 /* Closing the listener resets connections nobody accepted. */
