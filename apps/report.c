@@ -214,6 +214,25 @@ static const struct counter {
 	    "ACK"),
 	C(tcp, L_TCP, rcvdroprst, "segments dropped and answered with a "
 	    "RST"),
+	C(tcp, L_TCP, rcvsack, "ACKs carrying SACK blocks"),
+	C(tcp, L_TCP, rcvdsack, "D-SACK blocks received (RFC 2883)"),
+	C(tcp, L_TCP, snddsack, "D-SACK blocks sent"),
+	C(tcp, L_TCP, sackreneg, "times the peer discarded SACKed data"),
+	C(tcp, L_TCP, limitedxmit, "limited transmit sends (RFC 3042)"),
+	C(tcp, L_TCP, tlploss, "losses repaired by a tail loss probe"),
+	C(tcp, L_TCP, pmtuupdate, "MSS reductions by ICMP (RFC 1191)"),
+	C(tcp, L_TCP, sbfail, "SACK scoreboard allocation failures"),
+	C(tcp, L_TCP, oowlimited, "ACKs to bad segments held back (rate limit)"),
+	C(tcp, L_TCP, syncookies_sent, "SYN cookies sent"),
+	C(tcp, L_TCP, syncookies_recv, "valid SYN cookies received"),
+	C(tcp, L_TCP, syncookies_failed, "ACKs with a bad SYN cookie"),
+	C(tcp, L_TCP, synbacklogdrop, "SYNs dropped: half-open queue full"),
+	C(tcp, L_TCP, listenoverflow, "SYNs/ACKs dropped: accept queue full"),
+	C(tcp, L_TCP, connlimit, "connections refused: connection limit"),
+	C(tcp, L_TCP, memlimit, "buffer allocations refused: memory limit"),
+	C(tcp, L_TCP, orphanlimit, "orphans reset: too many"),
+	C(tcp, L_TCP, orphandrop, "orphans dropped after their retries"),
+	C(tcp, L_TCP, persistlimit, "connections dropped: zero window too long"),
 };
 #undef C
 

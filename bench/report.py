@@ -71,8 +71,9 @@ for mtu in mtus.split():
             tgt = 0.8 if loss == "1" else None
             out.append(row(f"Goodput host→Linux, 10 ms each way, {loss} % loss, Mbit/s",
                            f"loss{loss}.lx.bps", f"loss{loss}.ws.bps", 1e6, 1, tgt))
-        if stat("loss1.bbr"):
-            out.append(f"| (reference) Linux BBR, 1 % loss, Mbit/s | {fmt(stat('loss1.bbr'), 1e6, 1)} | – | – |  |")
+        if stat("loss1.bbr.bps"):
+            out.append("| (reference) Linux with BBR instead of CUBIC, 1 % loss, Mbit/s | "
+                       f"{fmt(stat('loss1.bbr.bps'), 1e6, 1)} | – | – |  |")
     out.append("")
 out.append("Linux runs CUBIC (iperf3 -C cubic), like wirestack.  "
            "\"host\" is the Linux kernel in the Linux column and wirestack in the "

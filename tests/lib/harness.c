@@ -60,8 +60,6 @@ int
 wt_pair_setup(struct wt_pair *p, const struct wt_pair_opts *opts)
 {
 	struct wt_pair_opts none = { 0 };
-	struct ws_stack_config cfg;
-	struct ws_allocator aa, ab;
 	int error;
 
 	if (opts == NULL)
@@ -94,6 +92,19 @@ wt_pair_setup(struct wt_pair *p, const struct wt_pair_opts *opts)
 			return error;
 		p->la = w;
 	}
+	return wt_pair_stacks(p, opts);
+}
+
+int
+wt_pair_stacks(struct wt_pair *p, const struct wt_pair_opts *opts)
+{
+	struct wt_pair_opts none = { 0 };
+	struct ws_stack_config cfg;
+	struct ws_allocator aa, ab;
+	int error;
+
+	if (opts == NULL)
+		opts = &none;
 	wt_alloc_init(&p->alloc_a, &aa);
 	wt_alloc_init(&p->alloc_b, &ab);
 

@@ -45,6 +45,14 @@ struct wt_pair {
 /* Build the pair; returns 0 or a WS_E* code. */
 int wt_pair_setup(struct wt_pair *p, const struct wt_pair_opts *opts);
 
+/*
+ * The second half of wt_pair_setup(), for tests that build their own
+ * links: the two stacks on p->la and p->lb at p->now, with the counting
+ * allocators and opts' seed, log and tune (opts->mem, fault and pcap are
+ * not used).  Returns 0 or a WS_E* code.
+ */
+int wt_pair_stacks(struct wt_pair *p, const struct wt_pair_opts *opts);
+
 /* Free everything; returns the number of leaked blocks (0 is good). */
 size_t wt_pair_teardown(struct wt_pair *p);
 

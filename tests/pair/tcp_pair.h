@@ -169,6 +169,41 @@ tp_setup_ip(struct wt_pair *p, struct wt_pair_opts *o)
 	assert_int_equal(wt_pair_setup(p, o), 0);
 }
 
+/*
+ * cmocka fixtures for a program's pair: the test's initial state (see
+ * TP_TEST) names the pair and its stack seed; each test gets a fresh
+ * medium-IP pair and ends with the leak check.
+ */
+struct tp_fixture {
+	struct wt_pair *p;
+	uint64_t seed;          /* wt_pair_opts.seed */
+};
+
+static inline int
+tp_fixture_setup(void **state)
+{
+	const struct tp_fixture *f = *state;
+	struct wt_pair_opts o = { 0 };
+
+	o.seed = f->seed;
+	tp_setup_ip(f->p, &o);
+	return 0;
+}
+
+static inline int
+tp_fixture_teardown(void **state)
+{
+	const struct tp_fixture *f = *state;
+
+	assert_int_equal(wt_pair_teardown(f->p), 0);
+	return 0;
+}
+
+/* A test case on a fresh pair *pp, stacks seeded with seed. */
+#define TP_TEST(f, pp, seed) \
+	cmocka_unit_test_prestate_setup_teardown(f, tp_fixture_setup, \
+	    tp_fixture_teardown, (&(struct tp_fixture){ (pp), (seed) }))
+
 static inline struct ws_stats
 tp_stats(struct ws_stack *st)
 {

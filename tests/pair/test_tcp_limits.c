@@ -17,8 +17,6 @@
 #define FLOOD_SYNS 100000
 #define SYN_BACKLOG 16
 
-static struct dlg D;
-
 static size_t
 live_of(const struct wt_alloc *a, const struct ws_stack *st)
 {
@@ -34,41 +32,6 @@ rnd(void)
 	rng_state ^= rng_state >> 7;
 	rng_state ^= rng_state << 17;
 	return (uint32_t)(rng_state >> 16);
-}
-
-/* An IPv4 datagram carrying a TCP segment, checksums right. */
-static size_t
-build_tcp(uint8_t *out, uint32_t src, uint32_t dst, const struct seg *sg)
-{
-	struct tcp_hdr th;
-	size_t hlen, tlen;
-	uint8_t *t = out + 20;
-
-	memset(&th, 0, sizeof(th));
-	th.sport = sg->sport;
-	th.dport = sg->dport;
-	th.seq = sg->seq;
-	th.ack = sg->ack;
-	th.flags = sg->flags;
-	th.win = sg->win;
-	th.opts = sg->opts;
-	hlen = tcp_wire_emit(t, &th);
-	if (sg->len > 0)
-		memcpy(t + hlen, sg->data, sg->len);
-	tlen = hlen + sg->len;
-	tcp_wire_set_cksum(t, tlen, src, dst);
-	out[0] = 0x45;
-	out[1] = 0;
-	be16_store(out + 2, (uint16_t)(20 + tlen));
-	be16_store(out + 4, (uint16_t)rnd());
-	be16_store(out + 6, 0x4000);
-	out[8] = 64;
-	out[9] = 6;
-	be16_store(out + 10, 0);
-	be32_store(out + 12, src);
-	be32_store(out + 16, dst);
-	be16_store(out + 10, cksum(out, 20));
-	return 20 + tlen;
 }
 
 /* ---- SYN flood from spoofed sources, a real client gets through ---- */
@@ -106,7 +69,7 @@ flood_syns(struct flood *f, uint32_t n)
 		sg.opts.mss = 1460;
 		sg.opts.wscale = 7;
 		sg.opts.tsval = rnd();
-		len = build_tcp(buf, src, WT_ADDR_B, &sg);
+		len = dlg_build_from(&sg, src, WT_ADDR_B, (uint16_t)rnd(), buf);
 		ws_stack_input(f->p->b, f->p->now, buf, len);
 		f->sent++;
 		live = live_of(&f->p->alloc_b, f->p->b);
@@ -222,30 +185,6 @@ static void
 tune_small_rcvbuf(struct ws_stack_config *cfg)
 {
 	cfg->tcp_rcvbuf = 16384;
-}
-
-static int
-setup_small(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune_small_rcvbuf);
-	return 0;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
 }
 
 static uint8_t
@@ -389,14 +328,6 @@ tune_reass(struct ws_stack_config *cfg)
 	cfg->reass_bytes = 32768;
 }
 
-static int
-setup_reass(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune_reass);
-	return 0;
-}
-
 static void
 test_endless_fragments(void **state)
 {
@@ -534,14 +465,6 @@ tune_persist_max(struct ws_stack_config *cfg)
 	cfg->tcp_persist_max_ms = 600000;
 }
 
-static int
-setup_persist_max(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune_persist_max);
-	return 0;
-}
-
 static void
 test_zero_window_persist_max(void **state)
 {
@@ -593,14 +516,6 @@ tune_orphans(struct ws_stack_config *cfg)
 	cfg->tcp_max_orphans = 1;
 }
 
-static int
-setup_orphans(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune_orphans);
-	return 0;
-}
-
 static void
 test_max_orphans(void **state)
 {
@@ -638,14 +553,6 @@ tune_mem(struct ws_stack_config *cfg)
 	cfg->tcp_sndbuf = 65536;
 	cfg->tcp_rcvbuf = 65536;
 	cfg->tcp_mem_max = 2 * 65536;
-}
-
-static int
-setup_mem(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune_mem);
-	return 0;
 }
 
 static void
@@ -714,14 +621,6 @@ tune_conns(struct ws_stack_config *cfg)
 	cfg->tcp_max_conns = 2;
 }
 
-static int
-setup_conns(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune_conns);
-	return 0;
-}
-
 static void
 test_max_conns(void **state)
 {
@@ -743,16 +642,16 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_synflood),
-		cmocka_unit_test_setup_teardown(test_tiny_segments, setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_endless_ooo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_endless_fragments, setup_reass, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_window_answered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_window_unanswered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_window_persist_max, setup_persist_max, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_window_orphan, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_max_orphans, setup_orphans, teardown),
-		cmocka_unit_test_setup_teardown(test_mem_max, setup_mem, teardown),
-		cmocka_unit_test_setup_teardown(test_max_conns, setup_conns, teardown),
+		DLG_TEST_TUNED(test_tiny_segments, tune_small_rcvbuf),
+		DLG_TEST(test_endless_ooo),
+		DLG_TEST_TUNED(test_endless_fragments, tune_reass),
+		DLG_TEST(test_zero_window_answered),
+		DLG_TEST(test_zero_window_unanswered),
+		DLG_TEST_TUNED(test_zero_window_persist_max, tune_persist_max),
+		DLG_TEST(test_zero_window_orphan),
+		DLG_TEST_TUNED(test_max_orphans, tune_orphans),
+		DLG_TEST_TUNED(test_mem_max, tune_mem),
+		DLG_TEST_TUNED(test_max_conns, tune_conns),
 	};
 
 	return cmocka_run_group_tests_name("tcp_limits", tests, NULL, NULL);

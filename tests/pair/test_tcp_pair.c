@@ -13,23 +13,8 @@
 
 static struct wt_pair P;
 
-static int
-setup(void **state)
-{
-	struct wt_pair_opts o = { 0 };
-
-	(void)state;
-	tp_setup_ip(&P, &o);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(wt_pair_teardown(&P), 0);
-	return 0;
-}
+/* Every case runs on a fresh pair P (stack seed 0). */
+#define T(f) TP_TEST(f, &P, 0)
 
 static bool
 state_is(void *arg)
@@ -128,29 +113,46 @@ test_options_off(void **state)
 	ws_tcp_close(l);
 }
 
+/* Close all three sockets and let TIME_WAIT run out: nothing may remain. */
+static void
+close_all(struct tp_conn *cn)
+{
+	ws_tcp_close(cn->c);
+	ws_tcp_close(cn->s);
+	ws_tcp_close(cn->l);
+	wt_pair_run(&P, NULL, NULL, 200 * SEC);
+}
+
+/*
+ * len bytes of random data each way at once (seeds seed, seed + 1),
+ * byte-exact within limit_us, then a clean close.
+ */
+static void
+bulk_bidir(struct tp_conn *cn, size_t len, uint64_t seed, uint64_t limit_us)
+{
+	struct tp_xfer a, b;
+	struct tp_bidir d = { &a, &b };
+
+	tp_xfer_init(&a, cn->c, cn->s, len, seed);
+	tp_xfer_init(&b, cn->s, cn->c, len, seed + 1);
+	a.close_after = b.close_after = true;
+	assert_true(wt_pair_run(&P, tp_bidir_done, &d, limit_us));
+	assert_memory_equal(a.data, a.got, a.len);
+	assert_memory_equal(b.data, b.got, b.len);
+	tp_xfer_fini(&a);
+	tp_xfer_fini(&b);
+	close_all(cn);
+}
+
 /* 4 MB each way at once, random data, byte-exact, then a clean close. */
 static void
 test_bulk_bidir(void **state)
 {
 	struct tp_conn cn;
-	struct tp_xfer a, b;
-	struct tp_bidir d = { &a, &b };
 
 	(void)state;
 	tp_connect(&P, &cn);
-	tp_xfer_init(&a, cn.c, cn.s, 4u << 20, 11);
-	tp_xfer_init(&b, cn.s, cn.c, 4u << 20, 12);
-	a.close_after = b.close_after = true;
-	assert_true(wt_pair_run(&P, tp_bidir_done, &d, 120 * SEC));
-	assert_memory_equal(a.data, a.got, a.len);
-	assert_memory_equal(b.data, b.got, b.len);
-	tp_xfer_fini(&a);
-	tp_xfer_fini(&b);
-	ws_tcp_close(cn.c);
-	ws_tcp_close(cn.s);
-	ws_tcp_close(cn.l);
-	/* Let TIME_WAIT run out: nothing may remain. */
-	wt_pair_run(&P, NULL, NULL, 200 * SEC);
+	bulk_bidir(&cn, 4u << 20, 11, 120 * SEC);
 }
 
 /* The same over Ethernet (ARP resolves first) with a 9000-byte MTU. */
@@ -159,8 +161,6 @@ test_bulk_ether_jumbo(void **state)
 {
 	struct wt_pair_opts o = { 0 };
 	struct tp_conn cn;
-	struct tp_xfer a, b;
-	struct tp_bidir d = { &a, &b };
 	struct ws_tcp_info ci;
 
 	(void)state;
@@ -171,18 +171,7 @@ test_bulk_ether_jumbo(void **state)
 	tp_connect(&P, &cn);
 	ws_tcp_info(cn.c, &ci);
 	assert_int_equal(ci.snd_mss, 9000 - 40 - 12);
-	tp_xfer_init(&a, cn.c, cn.s, 1u << 20, 31);
-	tp_xfer_init(&b, cn.s, cn.c, 1u << 20, 32);
-	a.close_after = b.close_after = true;
-	assert_true(wt_pair_run(&P, tp_bidir_done, &d, 60 * SEC));
-	assert_memory_equal(a.data, a.got, a.len);
-	assert_memory_equal(b.data, b.got, b.len);
-	tp_xfer_fini(&a);
-	tp_xfer_fini(&b);
-	ws_tcp_close(cn.c);
-	ws_tcp_close(cn.s);
-	ws_tcp_close(cn.l);
-	wt_pair_run(&P, NULL, NULL, 200 * SEC);
+	bulk_bidir(&cn, 1u << 20, 31, 60 * SEC);
 }
 
 /* A slow link (10 Mbit/s, 5 ms) so that windows and cwnd matter. */
@@ -224,10 +213,7 @@ test_bulk_slow_link(void **state)
 	assert_int_equal(ci.rtos, 0);
 	assert_true(ci.bytes_acked >= a.len);
 	tp_xfer_fini(&a);
-	ws_tcp_close(cn.c);
-	ws_tcp_close(cn.s);
-	ws_tcp_close(cn.l);
-	wt_pair_run(&P, NULL, NULL, 200 * SEC);
+	close_all(&cn);
 }
 
 /* Active close by the client: FIN_WAIT_1/2, TIME_WAIT for 2 MSL. */
@@ -786,28 +772,28 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_options_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk_bidir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk_ether_jumbo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk_slow_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_active, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_passive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_simultaneous, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_simultaneous_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_unread_resets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout_peer_gone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_arp_unreach, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_window_persist, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_callback_echo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backlog, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_time_wait_reuse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
+		T(test_handshake),
+		T(test_options_off),
+		T(test_bulk_bidir),
+		T(test_bulk_ether_jumbo),
+		T(test_bulk_slow_link),
+		T(test_close_active),
+		T(test_close_passive),
+		T(test_close_simultaneous),
+		T(test_simultaneous_open),
+		T(test_refused),
+		T(test_abort_reset),
+		T(test_close_unread_resets),
+		T(test_timeout_peer_gone),
+		T(test_connect_timeout),
+		T(test_connect_arp_unreach),
+		T(test_zero_window_persist),
+		T(test_callback_echo),
+		T(test_backlog),
+		T(test_conn_limit),
+		T(test_time_wait_reuse),
+		T(test_api_errors),
+		T(test_keepalive),
 	};
 
 	return cmocka_run_group_tests_name("tcp_pair", tests, NULL, NULL);

@@ -182,13 +182,19 @@ struct lcase {
 	uint64_t seed;
 };
 
+static void
+big_buffers(struct ws_stack_config *cfg, int side)
+{
+	(void)side;
+	cfg->tcp_sndbuf = cfg->tcp_rcvbuf = 1u << 20;
+}
+
 /* Two stacks; end A wrapped by a dropper (d != NULL) or faults. */
 static void
 pair_setup(struct wt_pair *p, const struct lcase *lc, struct dropper **dp)
 {
 	struct ws_link_mem_config mc = { 0 };
-	struct ws_stack_config cfg;
-	struct ws_allocator aa, ab;
+	struct wt_pair_opts o = { 0 };
 
 	memset(p, 0, sizeof(*p));
 	p->now = SEC;
@@ -214,19 +220,9 @@ pair_setup(struct wt_pair *p, const struct lcase *lc, struct dropper **dp)
 		assert_int_equal(ws_link_fault_wrap(&w, p->la, &fc), 0);
 		p->la = w;
 	}
-	wt_alloc_init(&p->alloc_a, &aa);
-	wt_alloc_init(&p->alloc_b, &ab);
-	for (int side = 0; side < 2; side++) {
-		ws_stack_config_init(&cfg);
-		cfg.link = side == 0 ? p->la : p->lb;
-		cfg.addr = side == 0 ? WT_ADDR_A : WT_ADDR_B;
-		cfg.prefix_len = 24;
-		cfg.allocator = side == 0 ? &aa : &ab;
-		cfg.seed = lc->seed + (uint64_t)side + 1;
-		cfg.tcp_sndbuf = cfg.tcp_rcvbuf = 1u << 20;
-		assert_int_equal(ws_stack_new(side == 0 ? &p->a : &p->b, &cfg,
-		    p->now), 0);
-	}
+	o.seed = lc->seed + 1;          /* A: seed + 1, B: seed + 2 */
+	o.tune = big_buffers;
+	assert_int_equal(wt_pair_stacks(p, &o), 0);
 }
 
 static void
@@ -317,28 +313,51 @@ print_result(const char *name, const struct result *r)
 	    (unsigned long long)r->a.tcp.rcvdsack, r->ci.reordering);
 }
 
-static const struct lcase sack_rack = {
-	.cc = WS_TCP_CC_CUBIC, .sack = true, .rack = true, .seed = 11,
-};
-static const struct lcase sack_only = {
-	.cc = WS_TCP_CC_NEWRENO, .sack = true, .rack = false, .seed = 11,
-};
-static const struct lcase nosack = {
-	.cc = WS_TCP_CC_NEWRENO, .sack = false, .rack = false, .seed = 11,
+/* The three configurations compared (initialisers of struct lcase). */
+#define SACK_RACK .cc = WS_TCP_CC_CUBIC, .sack = true, .rack = true
+#define SACK_ONLY .cc = WS_TCP_CC_NEWRENO, .sack = true, .rack = false
+#define NOSACK .cc = WS_TCP_CC_NEWRENO, .sack = false, .rack = false
+
+static const struct lcase sack_rack = { SACK_RACK, .seed = 11 };
+static const struct lcase sack_only = { SACK_ONLY, .seed = 11 };
+static const struct lcase nosack = { NOSACK, .seed = 11 };
+
+/* What the dropper does to A's data segments (indices from 0). */
+struct script {
+	unsigned drop[DROP_MAX]; /* the data segments to drop */
+	unsigned ndrop;
+	unsigned redrop;        /* ... and this many resends of drop[0] */
+	unsigned delay;         /* the data segment to hold back */
+	uint64_t delay_us;      /*   this long (0: none) */
 };
 
-/* One segment lost in the middle of a flight. */
+/* Send len bytes A -> B with configuration base and A's dropper doing sc. */
 static void
-isolated(const struct lcase *base, struct result *res)
+scripted(const struct lcase *base, size_t len, const struct script *sc,
+    struct result *res)
 {
 	struct wt_pair p;
 	struct dropper *d;
 	struct lcase lc = *base;
 
-	lc.len = 300u << 10;
+	lc.len = len;
 	pair_setup(&p, &lc, &d);
-	d->drop[d->ndrop++] = 40;
+	for (unsigned i = 0; i < sc->ndrop; i++)
+		d->drop[d->ndrop++] = sc->drop[i];
+	d->redrop = sc->redrop;
+	if (sc->delay_us > 0) {
+		d->delay_idx = sc->delay;
+		d->delay_us = sc->delay_us;
+	}
 	run_transfer(&p, &lc, res, d);
+}
+
+/* One segment lost in the middle of a flight. */
+static void
+isolated(const struct lcase *base, struct result *res)
+{
+	scripted(base, 300u << 10, &(struct script){ .drop = { 40 },
+	    .ndrop = 1 }, res);
 }
 
 static void
@@ -396,14 +415,9 @@ test_isolated_loss_nosack(void **state)
 static void
 tail(const struct lcase *base, struct result *res)
 {
-	struct wt_pair p;
-	struct dropper *d;
-	struct lcase lc = *base;
-
-	lc.len = 100u << 10; /* 71 segments of 1448 bytes, the last short */
-	pair_setup(&p, &lc, &d);
-	d->drop[d->ndrop++] = 70;
-	run_transfer(&p, &lc, res, d);
+	/* 71 segments of 1448 bytes, the last short */
+	scripted(base, 100u << 10, &(struct script){ .drop = { 70 },
+	    .ndrop = 1 }, res);
 	assert_int_equal(res->dropped, 1);
 }
 
@@ -446,17 +460,11 @@ test_tail_loss_rto_without_rack(void **state)
 static void
 test_reorder_dsack_undo(void **state)
 {
-	struct wt_pair p;
-	struct dropper *d;
-	struct lcase lc = sack_rack;
 	struct result r;
 
 	(void)state;
-	lc.len = 400u << 10;
-	pair_setup(&p, &lc, &d);
-	d->delay_idx = 60;
-	d->delay_us = 3 * MS;
-	run_transfer(&p, &lc, &r, d);
+	scripted(&sack_rack, 400u << 10, &(struct script){ .delay = 60,
+	    .delay_us = 3 * MS }, &r);
 	print_result("reorder", &r);
 	assert_int_equal(r.delayed, 1);
 	assert_int_equal(r.a.tcp.sackrecovery, 1);
@@ -469,6 +477,16 @@ test_reorder_dsack_undo(void **state)
 	assert_int_equal(r.a.tcp.rexmttimeo, 0);
 }
 
+/* Data segment 40 and its first retransmission are both lost. */
+static void
+lost_rexmit(const struct lcase *base, struct result *res, const char *name)
+{
+	scripted(base, 1u << 20, &(struct script){ .drop = { 40 },
+	    .ndrop = 1, .redrop = 1 }, res);
+	print_result(name, res);
+	assert_int_equal(res->dropped, 2);
+}
+
 /*
  * The retransmission is lost as well.  RACK notices by time: segments
  * sent after the retransmission are SACKed while it is not, so it is
@@ -477,19 +495,10 @@ test_reorder_dsack_undo(void **state)
 static void
 test_lost_retransmission(void **state)
 {
-	struct wt_pair p;
-	struct dropper *d;
-	struct lcase lc = sack_rack;
 	struct result r;
 
 	(void)state;
-	lc.len = 1u << 20;
-	pair_setup(&p, &lc, &d);
-	d->drop[d->ndrop++] = 40;
-	d->redrop = 1;
-	run_transfer(&p, &lc, &r, d);
-	print_result("lost rexmit", &r);
-	assert_int_equal(r.dropped, 2);
+	lost_rexmit(&sack_rack, &r, "lost rexmit");
 	assert_int_equal(r.a.tcp.rexmttimeo, 0);
 	assert_int_equal(r.a.tcp.sndrexmitpack, 2);
 	assert_int_equal(r.a.tcp.sackrecovery, 1);
@@ -500,19 +509,10 @@ test_lost_retransmission(void **state)
 static void
 test_lost_retransmission_6675(void **state)
 {
-	struct wt_pair p;
-	struct dropper *d;
-	struct lcase lc = sack_only;
 	struct result r;
 
 	(void)state;
-	lc.len = 1u << 20;
-	pair_setup(&p, &lc, &d);
-	d->drop[d->ndrop++] = 40;
-	d->redrop = 1;
-	run_transfer(&p, &lc, &r, d);
-	print_result("lost rexmit 6675", &r);
-	assert_int_equal(r.dropped, 2);
+	lost_rexmit(&sack_only, &r, "lost rexmit 6675");
 	assert_int_equal(r.a.tcp.rexmttimeo, 1);
 }
 
@@ -566,14 +566,11 @@ LOSSCASE(test_loss_20, 20, 128u << 10)
 static void
 test_loss_sack_6675(void **state)
 {
-	struct lcase lc = sack_only;
 	struct result r;
 
 	(void)state;
-	lc.drop = 0.05;
-	lc.len = 512u << 10;
-	lc.seed = 77;
-	fault_case(&lc, &r, "newreno sack 5%");
+	fault_case(&(struct lcase){ SACK_ONLY, .drop = 0.05,
+	    .len = 512u << 10, .seed = 77 }, &r, "newreno sack 5%");
 	assert_int_equal(r.a.tcp.rackdetect, 0);
 	assert_int_equal(r.a.tcp.tlp, 0);
 }
@@ -581,29 +578,23 @@ test_loss_sack_6675(void **state)
 static void
 test_loss_cubic_nosack(void **state)
 {
-	struct lcase lc = nosack;
 	struct result r;
 
 	(void)state;
-	lc.cc = WS_TCP_CC_CUBIC;
-	lc.drop = 0.02;
-	lc.len = 1u << 20;
-	lc.seed = 78;
-	fault_case(&lc, &r, "cubic nosack 2%");
+	fault_case(&(struct lcase){ .cc = WS_TCP_CC_CUBIC, .sack = false,
+	    .rack = false, .drop = 0.02, .len = 1u << 20, .seed = 78 },
+	    &r, "cubic nosack 2%");
 	assert_int_equal(r.ci.cc, WS_TCP_CC_CUBIC);
 }
 
 static void
 test_duplication(void **state)
 {
-	struct lcase lc = sack_rack;
 	struct result r;
 
 	(void)state;
-	lc.dup = 0.05;
-	lc.len = 1u << 20;
-	lc.seed = 79;
-	fault_case(&lc, &r, "dup 5%");
+	fault_case(&(struct lcase){ SACK_RACK, .dup = 0.05,
+	    .len = 1u << 20, .seed = 79 }, &r, "dup 5%");
 	/* Duplicated data is reported back as D-SACK (RFC 2883 4.1.1). */
 	assert_true(r.b.tcp.snddsack > 0);
 	assert_true(r.a.tcp.rcvdsack > 0);
@@ -613,14 +604,11 @@ test_duplication(void **state)
 static void
 test_reordering(void **state)
 {
-	struct lcase lc = sack_rack;
 	struct result r;
 
 	(void)state;
-	lc.reorder = 0.05;
-	lc.len = 1u << 20;
-	lc.seed = 80;
-	fault_case(&lc, &r, "reorder 5%");
+	fault_case(&(struct lcase){ SACK_RACK, .reorder = 0.05,
+	    .len = 1u << 20, .seed = 80 }, &r, "reorder 5%");
 	assert_int_equal(r.ci.reordering, 1);
 	assert_int_equal(r.a.tcp.rexmttimeo, 0);
 }
@@ -628,14 +616,11 @@ test_reordering(void **state)
 static void
 test_corruption(void **state)
 {
-	struct lcase lc = sack_rack;
 	struct result r;
 
 	(void)state;
-	lc.corrupt = 0.02;
-	lc.len = 1u << 20;
-	lc.seed = 81;
-	fault_case(&lc, &r, "corrupt 2%");
+	fault_case(&(struct lcase){ SACK_RACK, .corrupt = 0.02,
+	    .len = 1u << 20, .seed = 81 }, &r, "corrupt 2%");
 	assert_true(r.a.tcp.rcvbadsum + r.b.tcp.rcvbadsum + r.a.ip4.badsum +
 	    r.b.ip4.badsum + r.a.ip4.badlen + r.b.ip4.badlen > 0);
 	assert_true(r.a.tcp.sndrexmitpack > 0);
@@ -644,17 +629,12 @@ test_corruption(void **state)
 static void
 test_everything(void **state)
 {
-	struct lcase lc = sack_rack;
 	struct result r;
 
 	(void)state;
-	lc.drop = 0.03;
-	lc.dup = 0.02;
-	lc.reorder = 0.03;
-	lc.corrupt = 0.01;
-	lc.len = 1u << 20;
-	lc.seed = 82;
-	fault_case(&lc, &r, "all faults");
+	fault_case(&(struct lcase){ SACK_RACK, .drop = 0.03, .dup = 0.02,
+	    .reorder = 0.03, .corrupt = 0.01, .len = 1u << 20, .seed = 82 },
+	    &r, "all faults");
 }
 
 int

@@ -12,25 +12,8 @@
 
 static struct wt_pair P;
 
-static int
-setup(void **state)
-{
-	struct wt_pair_opts o;
-
-	(void)state;
-	memset(&o, 0, sizeof(o));
-	o.seed = 7;
-	tp_setup_ip(&P, &o);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(wt_pair_teardown(&P), 0);
-	return 0;
-}
+/* Every case runs on a fresh pair P (stack seed 7). */
+#define T(f) TP_TEST(f, &P, 7)
 
 /*
  * A bulk transfer: the receiver processes each burst in one
@@ -164,10 +147,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ack_coalescing, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_many_connections, setup,
-		    teardown),
+		T(test_ack_coalescing),
+		T(test_many_connections),
 	};
 
 	return cmocka_run_group_tests_name("tcp_perf", tests, NULL, NULL);

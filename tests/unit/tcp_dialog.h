@@ -99,6 +99,50 @@ dlg_teardown(struct dlg *d)
 	assert_int_equal(d->alloc.live, 0);
 }
 
+/*
+ * The dialogue a test program drives, and its cmocka fixtures: each test
+ * gets a fresh stack (tuned by the function its DLG_TEST_TUNED entry
+ * names, if any) and ends with the leak check of dlg_teardown().
+ */
+static struct dlg D;
+
+struct dlg_tune {
+	void (*tune)(struct ws_stack_config *);
+};
+
+static inline int
+dlg_fixture_setup(void **state)
+{
+	const struct dlg_tune *t = *state;
+
+	dlg_setup_cfg(&D, t != NULL ? t->tune : NULL);
+	return 0;
+}
+
+static inline int
+dlg_fixture_teardown(void **state)
+{
+	(void)state;
+	dlg_teardown(&D);
+	return 0;
+}
+
+/* A test case on a fresh D; with the stack configuration tuned by fn. */
+#define DLG_TEST(f) \
+	cmocka_unit_test_setup_teardown(f, dlg_fixture_setup, \
+	    dlg_fixture_teardown)
+#define DLG_TEST_TUNED(f, fn) \
+	cmocka_unit_test_prestate_setup_teardown(f, dlg_fixture_setup, \
+	    dlg_fixture_teardown, &(struct dlg_tune){ fn })
+
+/* A recognisable payload: buf[i] = i * mul + add (mod 256). */
+static inline void
+dlg_pattern(uint8_t *buf, size_t len, unsigned mul, unsigned add)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * mul + add);
+}
+
 static inline struct ws_stats
 dlg_stats(struct dlg *d)
 {
@@ -124,9 +168,13 @@ dlg_seg(uint8_t flags, uint32_t seq, uint32_t ack)
 	return s;
 }
 
-/* Build the datagram for sg; corrupt: flip the TCP checksum. */
+/*
+ * Build the IPv4 datagram (IP ID ipid) carrying sg from src to dst,
+ * checksums right.
+ */
 static inline size_t
-dlg_build(const struct seg *sg, uint8_t *out, bool corrupt)
+dlg_build_from(const struct seg *sg, uint32_t src, uint32_t dst,
+    uint16_t ipid, uint8_t *out)
 {
 	struct tcp_hdr th;
 	size_t hlen, tlen;
@@ -145,21 +193,33 @@ dlg_build(const struct seg *sg, uint8_t *out, bool corrupt)
 	if (sg->len > 0)
 		memcpy(t + hlen, sg->data, sg->len);
 	tlen = hlen + sg->len;
-	tcp_wire_set_cksum(t, tlen, DLG_PEER, DLG_LOCAL);
-	if (corrupt)
-		t[16] ^= 0x55;
+	tcp_wire_set_cksum(t, tlen, src, dst);
 	out[0] = 0x45;
 	out[1] = 0;
 	be16_store(out + 2, (uint16_t)(20 + tlen));
-	be16_store(out + 4, 1);
+	be16_store(out + 4, ipid);
 	be16_store(out + 6, 0x4000);
 	out[8] = 64;
 	out[9] = 6;
 	be16_store(out + 10, 0);
-	be32_store(out + 12, DLG_PEER);
-	be32_store(out + 16, DLG_LOCAL);
+	be32_store(out + 12, src);
+	be32_store(out + 16, dst);
 	be16_store(out + 10, cksum(out, 20));
 	return 20 + tlen;
+}
+
+/*
+ * Build the datagram for sg from the peer; corrupt: flip the TCP
+ * checksum (which the IP header checksum does not cover).
+ */
+static inline size_t
+dlg_build(const struct seg *sg, uint8_t *out, bool corrupt)
+{
+	size_t n = dlg_build_from(sg, DLG_PEER, DLG_LOCAL, 1, out);
+
+	if (corrupt)
+		out[20 + 16] ^= 0x55;
+	return n;
 }
 
 /* The peer sends sg at the current time. */

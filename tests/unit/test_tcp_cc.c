@@ -16,24 +16,6 @@
 
 #define SMSS 1000u
 
-static struct dlg D;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
-
 /* A control block with MSS 1000, SRTT rtt_us and algorithm cc. */
 static struct tcpcb *
 cc_tcb(const struct tcp_cc_ops *cc, uint32_t rtt_us)
@@ -343,20 +325,18 @@ test_select(void **state)
 	assert_int_equal(ti.snd_cwnd, 10 * 1460);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_cubic_formula),
-		T(test_cubic_convex),
-		T(test_cubic_reno_friendly),
-		T(test_cubic_fast_convergence),
-		T(test_cubic_timeout),
-		T(test_cubic_undo),
-		T(test_newreno),
-		T(test_select),
+		DLG_TEST(test_cubic_formula),
+		DLG_TEST(test_cubic_convex),
+		DLG_TEST(test_cubic_reno_friendly),
+		DLG_TEST(test_cubic_fast_convergence),
+		DLG_TEST(test_cubic_timeout),
+		DLG_TEST(test_cubic_undo),
+		DLG_TEST(test_newreno),
+		DLG_TEST(test_select),
 	};
 
 	return cmocka_run_group_tests_name("tcp_cc", tests, NULL, NULL);

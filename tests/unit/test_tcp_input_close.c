@@ -7,29 +7,14 @@
 
 #include "tests/unit/tcp_dialog.h"
 
-static struct dlg D;
-
 static void
 tune(struct ws_stack_config *cfg)
 {
 	cfg->tcp_msl_ms = 1000; /* TIME_WAIT: 2 s */
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
+/* Every case runs with the short MSL. */
+#define T(f) DLG_TEST_TUNED(f, tune)
 
 /* ESTABLISHED -> FIN_WAIT_1: our FIN is <SEQ=SND.NXT><CTL=FIN,ACK>. */
 static void
@@ -312,18 +297,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_finwait1_to_finwait2_to_timewait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_finwait1_finack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fin_retransmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timewait_fin_again, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_passive_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lastack_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_data_after_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_finwait2_orphan_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timewait_reuse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_with_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+		T(test_finwait1_to_finwait2_to_timewait),
+		T(test_closing),
+		T(test_finwait1_finack),
+		T(test_fin_retransmit),
+		T(test_timewait_fin_again),
+		T(test_passive_close),
+		T(test_lastack_rst),
+		T(test_data_after_close),
+		T(test_finwait2_orphan_timeout),
+		T(test_timewait_reuse),
+		T(test_close_with_data),
+		T(test_abort),
 	};
 
 	return cmocka_run_group_tests_name("tcp_input_close", tests, NULL,

@@ -7,26 +7,7 @@
 
 #include "tests/unit/tcp_dialog.h"
 
-static struct dlg D;
 static uint8_t big[65536];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	for (size_t i = 0; i < sizeof(big); i++)
-		big[i] = (uint8_t)(i * 7 + 3);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
 
 /* Established with a small receive buffer (window edges are exact). */
 static void
@@ -719,26 +700,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_delayed_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ack_every_second_segment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_window_edges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_challenge_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_challenge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_acks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fin, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fin_out_of_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_send_segments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_initial_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fast_retransmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrap_around, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_urgent_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_paws, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_segments, setup, teardown),
+		DLG_TEST(test_delayed_ack),
+		DLG_TEST(test_ack_every_second_segment),
+		DLG_TEST(test_out_of_order),
+		DLG_TEST(test_duplicates),
+		DLG_TEST(test_window_edges),
+		DLG_TEST(test_rst),
+		DLG_TEST(test_challenge_limit),
+		DLG_TEST(test_syn_challenge),
+		DLG_TEST(test_bad_acks),
+		DLG_TEST(test_fin),
+		DLG_TEST(test_fin_out_of_order),
+		DLG_TEST(test_send_segments),
+		DLG_TEST(test_initial_window),
+		DLG_TEST(test_fast_retransmit),
+		DLG_TEST(test_wrap_around),
+		DLG_TEST(test_urgent_ignored),
+		DLG_TEST(test_paws),
+		DLG_TEST(test_random_segments),
 	};
 
+	dlg_pattern(big, sizeof(big), 7, 3); /* read-only payload */
 	return cmocka_run_group_tests_name("tcp_input_established", tests,
 	    NULL, NULL);
 }

@@ -6,24 +6,6 @@
 
 #include "tests/unit/tcp_dialog.h"
 
-static struct dlg D;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
-
 /* 3.10.7.1: no ACK -> <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
 static void
 test_closed_syn(void **state)
@@ -317,16 +299,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_closed_syn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closed_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closed_data_fin, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closed_rst_and_martians, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_headers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listen_basic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listen_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listen_backlog, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listen_close_resets, setup, teardown),
+		DLG_TEST(test_closed_syn),
+		DLG_TEST(test_closed_ack),
+		DLG_TEST(test_closed_data_fin),
+		DLG_TEST(test_closed_rst_and_martians),
+		DLG_TEST(test_bad_headers),
+		DLG_TEST(test_hostile_options),
+		DLG_TEST(test_listen_basic),
+		DLG_TEST(test_listen_options),
+		DLG_TEST(test_listen_backlog),
+		DLG_TEST(test_listen_close_resets),
 	};
 
 	return cmocka_run_group_tests_name("tcp_input_listen", tests, NULL,

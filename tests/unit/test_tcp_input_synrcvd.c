@@ -6,24 +6,6 @@
 
 #include "tests/unit/tcp_dialog.h"
 
-static struct dlg D;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
-
 /* "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED". */
 static void
 test_ack_establishes(void **state)
@@ -201,14 +183,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ack_establishes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_ack_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_ack_dropped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_retransmitted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_syn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ack_data_fin, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_synack_rexmt, setup, teardown),
+		DLG_TEST(test_ack_establishes),
+		DLG_TEST(test_bad_ack_reset),
+		DLG_TEST(test_no_ack_dropped),
+		DLG_TEST(test_rst),
+		DLG_TEST(test_syn_retransmitted),
+		DLG_TEST(test_new_syn),
+		DLG_TEST(test_ack_data_fin),
+		DLG_TEST(test_synack_rexmt),
 	};
 
 	return cmocka_run_group_tests_name("tcp_input_synrcvd", tests, NULL,

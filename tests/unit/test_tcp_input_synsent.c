@@ -6,24 +6,6 @@
 
 #include "tests/unit/tcp_dialog.h"
 
-static struct dlg D;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
-
 /* Our SYN: MSS from the MTU, scaling, SACK and timestamps offered. */
 static void
 test_syn_contents(void **state)
@@ -223,15 +205,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_syn_contents, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_synack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_synack_bad_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plain_ack_dropped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_simultaneous_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_synack_with_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_unreach, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_iss_wrap, setup, teardown),
+		DLG_TEST(test_syn_contents),
+		DLG_TEST(test_synack),
+		DLG_TEST(test_synack_bad_ack),
+		DLG_TEST(test_rst_refused),
+		DLG_TEST(test_plain_ack_dropped),
+		DLG_TEST(test_simultaneous_open),
+		DLG_TEST(test_synack_with_data),
+		DLG_TEST(test_icmp_unreach),
+		DLG_TEST(test_iss_wrap),
 	};
 
 	return cmocka_run_group_tests_name("tcp_input_synsent", tests, NULL,

@@ -11,26 +11,7 @@
 
 #define MSS 1460
 
-static struct dlg D;
 static uint8_t big[65536];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	for (size_t i = 0; i < sizeof(big); i++)
-		big[i] = (uint8_t)(i * 3 + 11);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
 
 /* Passive open with the peer's SYN options o; returns the SYN,ACK. */
 static struct seg
@@ -330,20 +311,19 @@ test_pmtu(void **state)
 	assert_int_equal(tcp_sb_count(tp), 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_wscale_both),
-		T(test_wscale_one_side),
-		T(test_timestamps_rtt),
-		T(test_paws_wrap),
-		T(test_ts_offset_per_peer),
-		T(test_scoreboard_wrap),
-		T(test_pmtu),
+		DLG_TEST(test_wscale_both),
+		DLG_TEST(test_wscale_one_side),
+		DLG_TEST(test_timestamps_rtt),
+		DLG_TEST(test_paws_wrap),
+		DLG_TEST(test_ts_offset_per_peer),
+		DLG_TEST(test_scoreboard_wrap),
+		DLG_TEST(test_pmtu),
 	};
 
+	dlg_pattern(big, sizeof(big), 3, 11); /* read-only payload */
 	return cmocka_run_group_tests_name("tcp_opts", tests, NULL, NULL);
 }

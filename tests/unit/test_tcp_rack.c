@@ -14,26 +14,7 @@
 #define MSS 1460
 #define RTT (100 * DLG_MS)
 
-static struct dlg D;
 static uint8_t big[65536];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	for (size_t i = 0; i < sizeof(big); i++)
-		big[i] = (uint8_t)(i * 5 + 7);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
 
 static uint32_t
 send_segments(int n, int expect)
@@ -48,6 +29,26 @@ send_segments(int n, int expect)
 #define SEG(i) (s0 + (uint32_t)(i) * MSS)
 
 /*
+ * Established with SRTT = min_RTT = RTT (opt_setup as for
+ * dlg_to_established_sack()); returns the control block.
+ */
+static struct tcpcb *
+rack_conn(void (*opt_setup)(struct ws_tcp *l))
+{
+	dlg_to_established_sack(&D, false, RTT, opt_setup);
+	return sototcpcb(D.s);
+}
+
+/* A timer due at t: nothing is sent just before, and time reaches t. */
+static void
+until_due(ws_time_t t)
+{
+	dlg_at(&D, t - 1);
+	dlg_expect_none(&D);
+	dlg_at(&D, t);
+}
+
+/*
  * One SACKed segment above a hole: not lost yet; the reordering timer
  * fires at xmit + RACK.rtt + reo_wnd (RFC 8985 6.2 step 5) and then it
  * is, without three duplicate ACKs.
@@ -60,8 +61,7 @@ test_reo_timer(void **state)
 	ws_time_t t0;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, NULL);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(NULL);
 	t0 = D.now;
 	s0 = send_segments(10, 10);
 	dlg_wait(&D, RTT);
@@ -70,9 +70,7 @@ test_reo_timer(void **state)
 	dlg_expect_none(&D);
 	assert_int_equal(tcp_rack_reo_wnd(tp), RTT / 4);
 	assert_int_equal(tp->t_timer[TCPT_REO], t0 + RTT + RTT / 4);
-	dlg_at(&D, t0 + RTT + RTT / 4 - 1);
-	dlg_expect_none(&D);
-	dlg_at(&D, t0 + RTT + RTT / 4);
+	until_due(t0 + RTT + RTT / 4);
 	dlg_expect(&D, TH_ACK, SEG(1), D.snd, MSS, NULL);
 	assert_int_equal(dlg_stats(&D).tcp.rackdetect, 1);
 	assert_int_equal(dlg_stats(&D).tcp.sackrecovery, 1);
@@ -93,8 +91,7 @@ test_reordering_seen(void **state)
 	uint32_t s0;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, NULL);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(NULL);
 	s0 = send_segments(10, 10);
 	dlg_wait(&D, RTT);
 	dlg_send_sack(&D, SEG(0), (uint32_t[]){ SEG(1), SEG(2) }, 1);
@@ -126,15 +123,12 @@ test_tlp_fires(void **state)
 	ws_time_t t0;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, NULL);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(NULL);
 	t0 = D.now;
 	s0 = send_segments(4, 4);
 	assert_int_equal(tp->t_timer[TCPT_PTO], t0 + 2 * RTT);
 	assert_int_equal(tp->t_timer[TCPT_REXMT], t0 + 3 * RTT);
-	dlg_at(&D, t0 + 2 * RTT - 1);
-	dlg_expect_none(&D);
-	dlg_at(&D, t0 + 2 * RTT);
+	until_due(t0 + 2 * RTT);
 	dlg_expect(&D, TH_ACK | TH_PUSH, SEG(3), D.snd, MSS, NULL);
 	dlg_expect_none(&D);
 	assert_int_equal(dlg_stats(&D).tcp.tlp, 1);
@@ -144,9 +138,7 @@ test_tlp_fires(void **state)
 	assert_int_equal(tp->t_timer[TCPT_REXMT], t0 + 2 * RTT + 3 * RTT);
 	assert_int_equal(tp->t_timer[TCPT_PTO], WS_TIME_NEVER);
 	/* Only one probe: then the RTO. */
-	dlg_at(&D, t0 + 5 * RTT - 1);
-	dlg_expect_none(&D);
-	dlg_at(&D, t0 + 5 * RTT);
+	until_due(t0 + 5 * RTT);
 	dlg_expect(&D, TH_ACK, SEG(0), D.snd, MSS, NULL);
 	assert_int_equal(dlg_stats(&D).tcp.rexmttimeo, 1);
 	assert_int_equal(dlg_stats(&D).tcp.tlp, 1);
@@ -161,8 +153,7 @@ test_tlp_new_data(void **state)
 	ws_time_t t0;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, NULL);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(NULL);
 	t0 = D.now;
 	s0 = send_segments(12, 10); /* the initial window holds 10 */
 	dlg_at(&D, t0 + 2 * RTT);
@@ -185,8 +176,7 @@ test_tlp_single_segment(void **state)
 	ws_time_t t0;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, NULL);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(NULL);
 	t0 = D.now;
 	send_segments(1, 1);
 	assert_int_equal(tp->t_timer[TCPT_REXMT], t0 + 3 * RTT);
@@ -209,8 +199,7 @@ test_tlp_dsack_no_reduction(void **state)
 	ws_time_t t0;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, NULL);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(NULL);
 	t0 = D.now;
 	s0 = send_segments(4, 4);
 	dlg_at(&D, t0 + 2 * RTT);
@@ -242,8 +231,7 @@ test_tlp_repairs_loss(void **state)
 	ws_time_t t0;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, NULL);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(NULL);
 	t0 = D.now;
 	s0 = send_segments(4, 4);
 	dlg_at(&D, t0 + 2 * RTT);
@@ -280,16 +268,13 @@ test_no_tlp_without_rack(void **state)
 	ws_time_t t0;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, rack_off);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(rack_off);
 	ws_tcp_info(D.s, &ti);
 	assert_int_equal(ti.rack, 0);
 	t0 = D.now;
 	send_segments(4, 4);
 	assert_int_equal(tp->t_timer[TCPT_PTO], WS_TIME_NEVER);
-	dlg_at(&D, t0 + 3 * RTT - 1);
-	dlg_expect_none(&D);
-	dlg_at(&D, t0 + 3 * RTT);
+	until_due(t0 + 3 * RTT);
 	assert_true(dlg_recv(&D, &(struct seg){ 0 }));
 	assert_int_equal(dlg_stats(&D).tcp.tlp, 0);
 	assert_int_equal(dlg_stats(&D).tcp.rexmttimeo, 1);
@@ -306,8 +291,7 @@ test_reo_wnd_dsack(void **state)
 	struct tcp_ackinfo ai;
 
 	(void)state;
-	dlg_to_established_sack(&D, false, RTT, NULL);
-	tp = sototcpcb(D.s);
+	tp = rack_conn(NULL);
 	send_segments(4, 4); /* a round lasts until these are acknowledged */
 	tp->t_rack.reordering_seen = true;
 	assert_int_equal(tcp_rack_reo_wnd(tp), RTT / 4);
@@ -329,22 +313,21 @@ test_reo_wnd_dsack(void **state)
 	assert_int_equal(tcp_rack_reo_wnd(tp), RTT / 4);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_reo_timer),
-		T(test_reordering_seen),
-		T(test_tlp_fires),
-		T(test_tlp_new_data),
-		T(test_tlp_single_segment),
-		T(test_tlp_dsack_no_reduction),
-		T(test_tlp_repairs_loss),
-		T(test_no_tlp_without_rack),
-		T(test_reo_wnd_dsack),
+		DLG_TEST(test_reo_timer),
+		DLG_TEST(test_reordering_seen),
+		DLG_TEST(test_tlp_fires),
+		DLG_TEST(test_tlp_new_data),
+		DLG_TEST(test_tlp_single_segment),
+		DLG_TEST(test_tlp_dsack_no_reduction),
+		DLG_TEST(test_tlp_repairs_loss),
+		DLG_TEST(test_no_tlp_without_rack),
+		DLG_TEST(test_reo_wnd_dsack),
 	};
 
+	dlg_pattern(big, sizeof(big), 5, 7); /* read-only payload */
 	return cmocka_run_group_tests_name("tcp_rack", tests, NULL, NULL);
 }

@@ -11,26 +11,7 @@
 
 #define MSS 1460
 
-static struct dlg D;
 static uint8_t big[65536];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	for (size_t i = 0; i < sizeof(big); i++)
-		big[i] = (uint8_t)(i * 13 + 1);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
 
 static void
 rack_off(struct ws_tcp *l)
@@ -509,23 +490,22 @@ test_no_sack_peer(void **state)
 	(void)newreno;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_blocks_order),
-		T(test_blocks_with_timestamps),
-		T(test_blocks_wrap),
-		T(test_dsack),
-		T(test_scoreboard_updates),
-		T(test_pipe_and_recovery_6675),
-		T(test_nextseg_rules),
-		T(test_rto_skips_sacked),
-		T(test_sack_recovery_rack),
-		T(test_no_sack_peer),
+		DLG_TEST(test_blocks_order),
+		DLG_TEST(test_blocks_with_timestamps),
+		DLG_TEST(test_blocks_wrap),
+		DLG_TEST(test_dsack),
+		DLG_TEST(test_scoreboard_updates),
+		DLG_TEST(test_pipe_and_recovery_6675),
+		DLG_TEST(test_nextseg_rules),
+		DLG_TEST(test_rto_skips_sacked),
+		DLG_TEST(test_sack_recovery_rack),
+		DLG_TEST(test_no_sack_peer),
 	};
 
+	dlg_pattern(big, sizeof(big), 13, 1); /* read-only payload */
 	return cmocka_run_group_tests_name("tcp_sack", tests, NULL, NULL);
 }

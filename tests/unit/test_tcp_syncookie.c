@@ -7,8 +7,6 @@
 
 #include "tests/unit/tcp_dialog.h"
 
-static struct dlg D;
-
 static const uint8_t KEY[TCP_ISS_KEYLEN] = {
 	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 };
@@ -29,30 +27,6 @@ tune_nocookies(struct ws_stack_config *cfg)
 {
 	cfg->tcp_syn_backlog = 1;
 	cfg->tcp_no_syncookies = true;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune_cookies);
-	return 0;
-}
-
-static int
-setup_nocookies(void **state)
-{
-	(void)state;
-	dlg_setup_cfg(&D, tune_nocookies);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
 }
 
 /* ---- The cookie functions ---- */
@@ -481,13 +455,13 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_mss_and_tsval),
-		cmocka_unit_test_setup_teardown(test_cookie_full_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cookie_no_timestamps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cookie_forged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cookie_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cookie_accept_queue_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nocookies, setup_nocookies, teardown),
-		cmocka_unit_test_setup_teardown(test_no_recent_cookie, setup, teardown),
+		DLG_TEST_TUNED(test_cookie_full_options, tune_cookies),
+		DLG_TEST_TUNED(test_cookie_no_timestamps, tune_cookies),
+		DLG_TEST_TUNED(test_cookie_forged, tune_cookies),
+		DLG_TEST_TUNED(test_cookie_expiry, tune_cookies),
+		DLG_TEST_TUNED(test_cookie_accept_queue_full, tune_cookies),
+		DLG_TEST_TUNED(test_nocookies, tune_nocookies),
+		DLG_TEST_TUNED(test_no_recent_cookie, tune_cookies),
 	};
 
 	return cmocka_run_group_tests_name("tcp_syncookie", tests, NULL, NULL);

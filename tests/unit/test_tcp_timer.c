@@ -7,24 +7,6 @@
 
 #include "tests/unit/tcp_dialog.h"
 
-static struct dlg D;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	dlg_setup(&D);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	dlg_teardown(&D);
-	return 0;
-}
-
 /* SYN: RTO 1 s doubling; 6 retransmissions; ETIMEDOUT. */
 static void
 test_syn_backoff(void **state)
@@ -244,13 +226,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_syn_backoff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_data_backoff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rto_after_syn_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_persist, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_timers_when_idle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deadline_advances, setup, teardown),
+		DLG_TEST(test_syn_backoff),
+		DLG_TEST(test_data_backoff),
+		DLG_TEST(test_rto_after_syn_timeout),
+		DLG_TEST(test_persist),
+		DLG_TEST(test_keepalive),
+		DLG_TEST(test_no_timers_when_idle),
+		DLG_TEST(test_deadline_advances),
 	};
 
 	return cmocka_run_group_tests_name("tcp_timer", tests, NULL, NULL);
