@@ -4,7 +4,7 @@
  * duplication, reordering and corruption, all seeded.
  *
  * Built from wirestack's own link layer: both interfaces are opened with
- * ws_link_pcap_open(WS_LINK_PCAP_ALL) (promiscuous capture, libnet
+ * ws_link_pcap_open(WS_LINK_PCAP_ALL) (promiscuous capture, AF_PACKET
  * injection; our own transmissions are never captured back, so the bridge
  * cannot loop), side B is wrapped in link/fault.c for the per-frame faults
  * (its transmit direction impairs A->B, its receive direction B->A), and

@@ -39,7 +39,6 @@
 
 #include <libnet.h>
 #include <linux/filter.h>
-#include <linux/virtio_net.h>
 #include <pcap/pcap.h>
 
 #include <wirestack/err.h>
@@ -64,8 +63,6 @@ struct pcap_link {
 	pcap_t *pc;
 	libnet_t *ln;
 	int txfd;                 /* AF_PACKET socket for sendmmsg, or -1 */
-	bool vnet;                /* txfd takes a virtio_net_hdr first */
-	int ifindex;
 	int fd;                   /* selectable descriptor */
 	ws_time_t stats_at;       /* when pcap_stats() was last read */
 };
@@ -151,9 +148,6 @@ pcap_link_recv(struct ws_link *l, ws_time_t now, ws_link_rx_fn fn, void *arg,
 	return n;
 }
 
-static unsigned pcap_link_send_batch(struct ws_link *l, ws_time_t now,
-    const struct ws_link_frame *frames, unsigned n);
-
 static int
 pcap_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
     size_t len)
@@ -166,12 +160,8 @@ pcap_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 	if (len > (size_t)l->mtu + ETHER_HDR_LEN)
 		return WS_EMSGSIZE;
 	/* One socket for everything when we have ours: frames stay in order. */
-	if (pl->txfd >= 0) {
-		struct ws_link_frame f = { frame, len };
-
-		return pcap_link_send_batch(l, now, &f, 1) == 0 ? 0 : WS_ENOBUFS;
-	}
-	if (libnet_adv_write_link(pl->ln, frame, (uint32_t)len) < 0) {
+	if (pl->txfd >= 0 ? send(pl->txfd, frame, len, 0) < 0 :
+	    libnet_adv_write_link(pl->ln, frame, (uint32_t)len) < 0) {
 		switch (errno) {
 		case EAGAIN:
 		case ENOBUFS:
@@ -190,27 +180,6 @@ pcap_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 	return 0;
 }
 
-/*
- * Header bytes of a frame (Ethernet + IPv4 + TCP, or just Ethernet): the
- * kernel keeps these in the skb's linear part and puts the payload in
- * page fragments, which the receiving TCP can coalesce (as it does the
- * skbs of a local TCP sender); a linear skb it cannot.
- */
-static uint16_t
-frame_hdrlen(const uint8_t *f, size_t len)
-{
-	size_t ip, n;
-
-	if (len < ETHER_HDR_LEN + 20 || f[12] != 0x08 || f[13] != 0x00)
-		return ETHER_HDR_LEN;
-	ip = (size_t)(f[ETHER_HDR_LEN] & 0x0f) * 4;
-	n = ETHER_HDR_LEN + ip;
-	if (f[ETHER_HDR_LEN + 9] != 6 || n + 20 > len)
-		return (uint16_t)(n <= len ? n : ETHER_HDR_LEN);
-	n += (size_t)(f[n + 12] >> 4) * 4;
-	return (uint16_t)(n <= len ? n : ETHER_HDR_LEN);
-}
-
 /* Frames per sendmmsg() call. */
 #define PCAP_TX_BATCH 64
 
@@ -220,8 +189,7 @@ pcap_link_send_batch(struct ws_link *l, ws_time_t now,
 {
 	struct pcap_link *pl = to_pcap(l);
 	struct mmsghdr msg[PCAP_TX_BATCH];
-	struct iovec iov[PCAP_TX_BATCH][2];
-	struct virtio_net_hdr vh[PCAP_TX_BATCH];
+	struct iovec iov[PCAP_TX_BATCH];
 	unsigned failed = 0, i = 0;
 
 	if (pl->txfd < 0) {
@@ -244,28 +212,18 @@ pcap_link_send_batch(struct ws_link *l, ws_time_t now,
 				failed++;
 				continue;
 			}
+			iov[k].iov_base = (void *)(uintptr_t)f->data;
+			iov[k].iov_len = f->len;
 			memset(&msg[k], 0, sizeof(msg[k]));
-			if (pl->vnet) {
-				memset(&vh[k], 0, sizeof(vh[k]));
-				vh[k].hdr_len = frame_hdrlen(f->data, f->len);
-				iov[k][0].iov_base = &vh[k];
-				iov[k][0].iov_len = sizeof(vh[k]);
-				iov[k][1].iov_base = (void *)(uintptr_t)f->data;
-				iov[k][1].iov_len = f->len;
-				msg[k].msg_hdr.msg_iovlen = 2;
-			} else {
-				iov[k][0].iov_base = (void *)(uintptr_t)f->data;
-				iov[k][0].iov_len = f->len;
-				msg[k].msg_hdr.msg_iovlen = 1;
-			}
-			msg[k].msg_hdr.msg_iov = iov[k];
+			msg[k].msg_hdr.msg_iov = &iov[k];
+			msg[k].msg_hdr.msg_iovlen = 1;
 			k++;
 		}
 		for (j = 0; j < k;) {
 			r = sendmmsg(pl->txfd, &msg[j], k - j, 0);
-			if (r < 0) {
-				if (errno == EINTR)
-					continue;
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
 				/* The qdisc or socket buffer is full (or
 				 * worse): this frame is lost, go on. */
 				failed++;
@@ -274,8 +232,7 @@ pcap_link_send_batch(struct ws_link *l, ws_time_t now,
 			}
 			for (int m = 0; m < r; m++) {
 				l->stats.tx_frames++;
-				l->stats.tx_bytes +=
-				    iov[j + (unsigned)m][pl->vnet].iov_len;
+				l->stats.tx_bytes += iov[j + (unsigned)m].iov_len;
 			}
 			j += (unsigned)r;
 		}
@@ -536,14 +493,6 @@ txsock_setup(struct pcap_link *pl, const char *ifname)
 		close(s);
 		return;
 	}
-	if (env != NULL && strcmp(env, "vnet") == 0) {
-		int one = 1;
-
-		if (setsockopt(s, SOL_PACKET, PACKET_VNET_HDR, &one,
-		    sizeof(one)) == 0)
-			pl->vnet = true;
-	}
-	pl->ifindex = (int)idx;
 	pl->txfd = s;
 	/* libnet is not needed any more (it was the permission check). */
 	libnet_destroy(pl->ln);

@@ -13,8 +13,8 @@
  * the probe lets RACK (or the probe itself) repair the tail without an
  * RTO.
  *
- * Time is microseconds throughout; segments sent in the same instant are
- * ordered by their end sequence number (RACK_sent_after, 6.2 step 2).
+ * Time is microseconds throughout; transmissions in the same instant are
+ * ordered by when they were sent (see rack_sent_after()).
  */
 #include "config.h"
 
@@ -26,11 +26,24 @@
 #define RACK_MINRTT_WIN_US (300ULL * WS_USEC_PER_SEC) /* Linux: 5 min */
 #define RACK_REO_PERSIST 16     /* RFC 8985 6.2 step 4 */
 
-/* RACK_sent_after(t1, seq1, t2, seq2). */
+/*
+ * RACK_sent_after(t1, seq1, t2, seq2), with one refinement: transmissions
+ * in the same instant are ordered by when they were sent (a per-connection
+ * counter), and only the halves of one split transmission by sequence.
+ * Ordering a retransmission by its (old) sequence number alone would
+ * make it look sent before a segment delivered in the same instant, so
+ * an ACK that delivers nothing new could mark it lost again at once; on
+ * a link without delay that is a storm (found by fuzz_stack).
+ */
 static bool
-rack_sent_after(ws_time_t t1, uint32_t seq1, ws_time_t t2, uint32_t seq2)
+rack_sent_after(ws_time_t t1, uint32_t o1, uint32_t seq1, ws_time_t t2,
+    uint32_t o2, uint32_t seq2)
 {
-	return t1 > t2 || (t1 == t2 && SEQ_GT(seq1, seq2));
+	if (t1 != t2)
+		return t1 > t2;
+	if (o1 != o2)
+		return (int32_t)(o1 - o2) > 0;
+	return SEQ_GT(seq1, seq2);
 }
 
 /* Our timestamp clock (RFC 7323) at time t. */
@@ -106,9 +119,10 @@ tcp_rack_delivered(struct tcpcb *tp, const struct tcp_sbseg *s,
 			return;
 	}
 	r->rtt = rtt;
-	if (!r->valid || rack_sent_after(s->xmit, s->end, r->xmit_ts,
-	    r->end_seq)) {
+	if (!r->valid || rack_sent_after(s->xmit, s->xorder, s->end,
+	    r->xmit_ts, r->xorder, r->end_seq)) {
 		r->xmit_ts = s->xmit;
+		r->xorder = s->xorder;
 		r->end_seq = s->end;
 		r->valid = true;
 	}
@@ -197,7 +211,8 @@ tcp_rack_detect_loss(struct tcpcb *tp)
 		/* Lost and not yet resent: RFC 8985 sets its time to infinity. */
 		if ((s->flags & (SBF_LOST | SBF_RETRANS)) == SBF_LOST)
 			continue;
-		if (!rack_sent_after(r->xmit_ts, r->end_seq, s->xmit, s->end))
+		if (!rack_sent_after(r->xmit_ts, r->xorder, r->end_seq,
+		    s->xmit, s->xorder, s->end))
 			continue;
 		deadline = s->xmit + r->rtt + reo;
 		if (deadline <= st->now) {

@@ -238,6 +238,7 @@ tcp_sb_xmit(struct tcpcb *tp, uint32_t seq, uint32_t end, uint32_t osndmax)
 				(void)tcp_sb_split(tp, i, rend);
 			s = tcp_sb_at(tp, i);
 			s->xmit = st->now;
+			s->xorder = ++sb->xorder;
 			if (s->nxmit < UINT16_MAX)
 				s->nxmit++;
 			if (!(s->flags & SBF_SACKED))
@@ -261,6 +262,7 @@ tcp_sb_xmit(struct tcpcb *tp, uint32_t seq, uint32_t end, uint32_t osndmax)
 			if (s->flags == 0) {
 				s->end = end;
 				s->xmit = st->now;
+				s->xorder = ++sb->xorder;
 				return;
 			}
 		}
@@ -271,6 +273,7 @@ tcp_sb_xmit(struct tcpcb *tp, uint32_t seq, uint32_t end, uint32_t osndmax)
 	s->start = osndmax;
 	s->end = end;
 	s->xmit = st->now;
+	s->xorder = ++sb->xorder;
 	s->flags = 0;
 	s->nxmit = 1;
 }

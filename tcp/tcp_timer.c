@@ -19,8 +19,8 @@ void
 tcp_timer_rexmt(struct tcpcb *tp)
 {
 	struct ws_stack *st = tp->t_st;
-	uint32_t limit = TCPS_HAVEESTABLISHED(tp->t_state) ?
-	    TCP_MAXRXTSHIFT : TCP_SYN_RETRIES;
+	uint32_t limit = TCPS_HAVEESTABLISHED(tp->t_state) ? TCP_MAXRXTSHIFT :
+	    tp->t_state == TCPS_SYN_SENT ? TCP_SYN_RETRIES : TCP_SYNACK_RETRIES;
 
 	if (tp->t_rxtstart == 0)
 		tp->t_rxtstart = st->now;
@@ -32,8 +32,13 @@ tcp_timer_rexmt(struct tcpcb *tp)
 		tcp_drop(tp, WS_ETIMEDOUT);
 		return;
 	}
-	if (tp->t_rxtshift >= limit ||
-	    st->now - tp->t_rxtstart >= TCP_REXMT_GIVEUP_US) {
+	/*
+	 * Data gives up after R2 = 120 s (RFC 9293 MUST-20: >= 100 s); a
+	 * SYN only after its retries, which span more than 3 minutes
+	 * (MUST-23).
+	 */
+	if (tp->t_rxtshift >= limit || (TCPS_HAVEESTABLISHED(tp->t_state) &&
+	    st->now - tp->t_rxtstart >= TCP_REXMT_GIVEUP_US)) {
 		STAT_INC(st, tcp, timeoutdrop);
 		tcp_drop(tp, WS_ETIMEDOUT);
 		return;

@@ -249,6 +249,15 @@ ws_tcp_connect(struct ws_tcp *s, uint32_t addr, uint16_t port)
 	if (addr == 0 || addr == 0xffffffffu || port == 0 ||
 	    (addr & 0xf0000000u) >= 0xe0000000u)
 		return WS_EADDRNOTAVAIL;
+	/*
+	 * RFC 9293 3.9.1.1 (MUST-46): an active open to a broadcast
+	 * address is refused; that includes our subnet's directed
+	 * broadcast (as Linux does, with ENETUNREACH); a /31 has none
+	 * (RFC 3021).
+	 */
+	if (st->netmask != 0 && st->netmask < 0xfffffffeu &&
+	    stack_onlink(st, addr) && (addr | st->netmask) == 0xffffffffu)
+		return WS_ENETUNREACH;
 	tp->t_laddr = st->addr;
 	tp->t_faddr = addr;
 	tp->t_fport = port;

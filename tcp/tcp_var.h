@@ -77,7 +77,9 @@ ws_time_t tcp_next_deadline(const struct ws_stack *st);
 #define TCPT_NTIMERS 7
 
 #define TCP_MAXRXTSHIFT 15       /* data retransmissions before giving up */
-#define TCP_SYN_RETRIES 6        /* SYN / SYN-ACK retransmissions */
+#define TCP_SYN_RETRIES 7        /* SYN retransmissions: RFC 9293 MUST-23
+                                    wants >= 3 minutes of SYNs */
+#define TCP_SYNACK_RETRIES 6     /* SYN-ACK retransmissions (half-open) */
 #define TCP_REXMT_GIVEUP_US (120 * WS_USEC_PER_SEC) /* total time limit */
 #define TCP_RTO_MAX_US_CFG (60 * WS_USEC_PER_SEC)   /* RTO cap (60 s) */
 #define TCP_DELACK_US (40 * WS_USEC_PER_MSEC)       /* Linux's minimum */
@@ -176,6 +178,7 @@ struct tcp_sbseg {
 	ws_time_t xmit;         /* time of the latest transmission */
 	uint16_t flags;         /* SBF_* */
 	uint16_t nxmit;         /* transmissions so far */
+	uint32_t xorder;        /* send order of the latest transmission */
 };
 
 struct tcp_scoreboard {
@@ -187,6 +190,7 @@ struct tcp_scoreboard {
 	uint32_t lost;          /* bytes lost and not SACKed */
 	uint32_t retrans;       /* bytes retransmitted, not SACKed */
 	uint32_t losthint;      /* no record below it is LOST && !RETRANS */
+	uint32_t xorder;        /* last send order handed out */
 	bool broken;            /* out of memory: behave as without SACK */
 };
 
@@ -194,6 +198,7 @@ struct tcp_scoreboard {
 struct tcp_rack {
 	ws_time_t xmit_ts;      /* RACK.xmit_ts: latest delivered send time */
 	uint32_t end_seq;       /* RACK.end_seq */
+	uint32_t xorder;        /* send order of that transmission */
 	uint32_t rtt;           /* RACK.rtt, us */
 	uint32_t min_rtt;       /* RACK.min_RTT (windowed), us; 0: none */
 	ws_time_t min_rtt_at;   /* when min_rtt was taken */

@@ -55,12 +55,7 @@ stop "$SV" || { tail -20 "$TMP/server.log"; fail "wirestack iperf server exit st
 for args in "-t 2" "-t 2 -R" "-t 2 -P 2" "-t 2 -R -P 2"; do
 	n=$((n + 1))
 	spawn LS "$TMP/s$n.log" b iperf3 -s -1
-	i=0
-	until ip netns exec "${NS_PREFIX}b" ss -ltn 2>/dev/null | grep -q ':5201 '; do
-		[ $i -ge 50 ] && hard_error "iperf3 -s did not start"
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_tcp_listen b 5201 "iperf3 -s"
 	timeout 30 ip netns exec "${NS_PREFIX}a" "$IPERF" -c 198.18.22.1 \
 	    -i wsa0 --ip $WS_IP/24 $args >"$TMP/c$n.log" 2>&1 ||
 		{ cat "$TMP/c$n.log"; cat "$TMP/s$n.log"; fail "wirestack iperf -c $args failed"; }

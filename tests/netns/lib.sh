@@ -201,6 +201,18 @@ start_server() {
 	wait_log "$_slog" "TCP server listening on port" 10 "$_spid"
 }
 
+# wait_tcp_listen NS PORT WHAT: until a kernel socket in NS listens on
+# PORT (bounded: 5 s), else a harness error naming WHAT.
+wait_tcp_listen() {
+	_i=0
+	until ip netns exec "$NS_PREFIX$1" ss -ltn 2>/dev/null |
+	    grep -q ":$2 "; do
+		[ $_i -ge 50 ] && hard_error "$3 did not start"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
 # now: seconds since the epoch, with nanoseconds, for timings.
 now() {
 	date +%s.%N

@@ -34,12 +34,7 @@ sed -n '/^Tcp:/,/^[A-Z]/p' "$TMP/server.log" | sed 's/^/  | /'
 
 # 2. wirestack client -> Linux echo server.
 spawn ECHO "$TMP/echo.log" b socat -T 60 TCP-LISTEN:9000,reuseaddr EXEC:cat
-i=0
-until ip netns exec "${NS_PREFIX}b" ss -ltn 2>/dev/null | grep -q ':9000 '; do
-	[ $i -ge 50 ] && hard_error "echo server did not start"
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_tcp_listen b 9000 "echo server"
 t0=$(now)
 timeout 120 ip netns exec "${NS_PREFIX}a" "$CLIENT" -i wsa0 --ip $WS_IP/24 \
     -v 198.18.20.1 9000 <"$TMP/in" >"$TMP/out2" 2>"$TMP/client.log" ||

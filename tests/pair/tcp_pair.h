@@ -199,7 +199,10 @@ tp_fixture_teardown(void **state)
 	return 0;
 }
 
-/* A test case on a fresh pair *pp, stacks seeded with seed. */
+/*
+ * A test case on a fresh pair *pp, stacks seeded with seed.  For
+ * main()'s test array: the compound literal lives as long as main.
+ */
 #define TP_TEST(f, pp, seed) \
 	cmocka_unit_test_prestate_setup_teardown(f, tp_fixture_setup, \
 	    tp_fixture_teardown, (&(struct tp_fixture){ (pp), (seed) }))

@@ -65,10 +65,7 @@ flood_syns(struct flood *f, uint32_t n)
 		sg.seq = rnd();
 		sg.flags = TH_SYN;
 		sg.win = 65535;
-		sg.opts.present = TOF_MSS | TOF_WSCALE | TOF_SACKPERM | TOF_TS;
-		sg.opts.mss = 1460;
-		sg.opts.wscale = 7;
-		sg.opts.tsval = rnd();
+		dlg_syn_opts(&sg.opts, 1460, 7, rnd());
 		len = dlg_build_from(&sg, src, WT_ADDR_B, (uint16_t)rnd(), buf);
 		ws_stack_input(f->p->b, f->p->now, buf, len);
 		f->sent++;

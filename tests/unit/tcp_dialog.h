@@ -127,13 +127,16 @@ dlg_fixture_teardown(void **state)
 	return 0;
 }
 
-/* A test case on a fresh D; with the stack configuration tuned by fn. */
+/*
+ * A test case on a fresh D; with the stack configuration tuned by fn.
+ * For main()'s test array: the compound literal lives as long as main.
+ */
 #define DLG_TEST(f) \
 	cmocka_unit_test_setup_teardown(f, dlg_fixture_setup, \
 	    dlg_fixture_teardown)
 #define DLG_TEST_TUNED(f, fn) \
 	cmocka_unit_test_prestate_setup_teardown(f, dlg_fixture_setup, \
-	    dlg_fixture_teardown, &(struct dlg_tune){ fn })
+	    dlg_fixture_teardown, (&(struct dlg_tune){ (fn) }))
 
 /* A recognisable payload: buf[i] = i * mul + add (mod 256). */
 static inline void
@@ -166,6 +169,17 @@ dlg_seg(uint8_t flags, uint32_t seq, uint32_t ack)
 	s.flags = flags;
 	s.win = 65535;
 	return s;
+}
+
+/* A SYN's full set of options: MSS, window scale, SACK, timestamps. */
+static inline void
+dlg_syn_opts(struct tcp_opts *o, uint16_t mss, uint8_t wscale,
+    uint32_t tsval)
+{
+	o->present = TOF_MSS | TOF_WSCALE | TOF_SACKPERM | TOF_TS;
+	o->mss = mss;
+	o->wscale = wscale;
+	o->tsval = tsval;
 }
 
 /*

@@ -127,6 +127,21 @@ test_cubic_formula(void **state)
 	    err * 100);
 }
 
+/*
+ * A CUBIC connection (SRTT rtt_us) just after a loss at W_max = 100
+ * segments: cwnd is the reduced ssthresh, where the curve starts.
+ */
+static struct tcpcb *
+cubic_after_loss(uint32_t rtt_us)
+{
+	struct tcpcb *tp = cc_tcb(&tcp_cc_cubic, rtt_us);
+
+	tp->snd_cwnd = 100 * SMSS;
+	tp->t_cc->cong_signal(tp);
+	tp->snd_cwnd = tp->snd_ssthresh;
+	return tp;
+}
+
 /* Large RTT: the whole curve, concave and convex, is CUBIC's own. */
 static void
 test_cubic_convex(void **state)
@@ -136,10 +151,7 @@ test_cubic_convex(void **state)
 	bool cubic;
 
 	(void)state;
-	tp = cc_tcb(&tcp_cc_cubic, rtt);
-	tp->snd_cwnd = 100 * SMSS;
-	tp->t_cc->cong_signal(tp);
-	tp->snd_cwnd = tp->snd_ssthresh;
+	tp = cubic_after_loss(rtt);
 	follow(tp, rtt, 100, 70, 20, &cubic); /* 8 s, K = 4.22 s */
 	assert_true(cubic);
 	/* W_cubic(8 s) = 0.4 * 3.78^3 + 100 = 121.6 */
@@ -161,10 +173,7 @@ test_cubic_reno_friendly(void **state)
 	ws_time_t t0;
 
 	(void)state;
-	tp = cc_tcb(&tcp_cc_cubic, rtt);
-	tp->snd_cwnd = 100 * SMSS;
-	tp->t_cc->cong_signal(tp);
-	tp->snd_cwnd = tp->snd_ssthresh;
+	tp = cubic_after_loss(rtt);
 	t0 = D.st->now;
 	for (int r = 1; r <= 200; r++) {
 		double t, got;

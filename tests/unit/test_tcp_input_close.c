@@ -26,6 +26,26 @@ to_finwait1(struct dlg *d)
 	assert_int_equal(dlg_state(d->s), WS_TCPS_FIN_WAIT_1);
 }
 
+/* ESTABLISHED -> CLOSE_WAIT: the peer's FIN is ACKed at once. */
+static void
+to_closewait(struct dlg *d)
+{
+	dlg_to_established(d);
+	dlg_send_data(d, NULL, 0, TH_FIN);
+	dlg_expect(d, TH_ACK, d->rcv, d->snd, 0, NULL);
+}
+
+/* An exact RST (at seq) closes D.s quietly: no error to report. */
+static void
+rst_closes(uint32_t seq)
+{
+	struct seg sg = dlg_seg(TH_RST, seq, 0);
+
+	dlg_send(&D, &sg);
+	assert_int_equal(dlg_state(D.s), WS_TCPS_CLOSED);
+	assert_int_equal(ws_tcp_error(D.s), 0);
+}
+
 static void
 test_finwait1_to_finwait2_to_timewait(void **state)
 {
@@ -78,16 +98,22 @@ test_closing(void **state)
 
 /* FIN_WAIT_1 + FIN,ACK of our FIN -> TIME_WAIT directly. */
 static void
-test_finwait1_finack(void **state)
+to_timewait(struct dlg *d)
 {
 	struct seg sg;
 
+	to_finwait1(d);
+	sg = dlg_seg(TH_FIN | TH_ACK, d->snd, d->rcv + 1);
+	dlg_send(d, &sg);
+	dlg_expect(d, TH_ACK, d->rcv + 1, d->snd + 1, 0, NULL);
+	assert_int_equal(dlg_state(d->s), WS_TCPS_TIME_WAIT);
+}
+
+static void
+test_finwait1_finack(void **state)
+{
 	(void)state;
-	to_finwait1(&D);
-	sg = dlg_seg(TH_FIN | TH_ACK, D.snd, D.rcv + 1);
-	dlg_send(&D, &sg);
-	dlg_expect(&D, TH_ACK, D.rcv + 1, D.snd + 1, 0, NULL);
-	assert_int_equal(dlg_state(D.s), WS_TCPS_TIME_WAIT);
+	to_timewait(&D);
 }
 
 /* Our FIN is retransmitted like data. */
@@ -133,10 +159,7 @@ test_timewait_fin_again(void **state)
 	dlg_expect(&D, TH_ACK, D.rcv + 1, D.snd + 1, 0, NULL);
 	assert_int_equal(ws_tcp_recvavail(D.s), 0);
 	/* An exact RST closes it (RFC 9293 3.10.7.4). */
-	sg = dlg_seg(TH_RST, D.snd + 1, 0);
-	dlg_send(&D, &sg);
-	assert_int_equal(dlg_state(D.s), WS_TCPS_CLOSED);
-	assert_int_equal(ws_tcp_error(D.s), 0);
+	rst_closes(D.snd + 1);
 }
 
 /* CLOSE_WAIT -> LAST_ACK -> CLOSED; LAST_ACK and RST. */
@@ -146,9 +169,7 @@ test_passive_close(void **state)
 	struct seg sg;
 
 	(void)state;
-	dlg_to_established(&D);
-	dlg_send_data(&D, NULL, 0, TH_FIN);
-	dlg_expect(&D, TH_ACK, D.rcv, D.snd, 0, NULL);
+	to_closewait(&D);
 	assert_int_equal(dlg_state(D.s), WS_TCPS_CLOSE_WAIT);
 	/* Data after the FIN is not acceptable any more: ACK, ignore. */
 	sg = dlg_seg(TH_ACK, D.snd, D.rcv);
@@ -171,19 +192,12 @@ test_passive_close(void **state)
 static void
 test_lastack_rst(void **state)
 {
-	struct seg sg;
-
 	(void)state;
-	dlg_to_established(&D);
-	dlg_send_data(&D, NULL, 0, TH_FIN);
-	dlg_expect(&D, TH_ACK, D.rcv, D.snd, 0, NULL);
+	to_closewait(&D);
 	assert_int_equal(ws_tcp_shutdown(D.s, WS_SHUT_WR), 0);
 	dlg_expect(&D, TH_FIN | TH_ACK, D.rcv, D.snd, 0, NULL);
 	assert_int_equal(dlg_state(D.s), WS_TCPS_LAST_ACK);
-	sg = dlg_seg(TH_RST, D.snd, 0);
-	dlg_send(&D, &sg);
-	assert_int_equal(dlg_state(D.s), WS_TCPS_CLOSED);
-	assert_int_equal(ws_tcp_error(D.s), 0);
+	rst_closes(D.snd);
 }
 
 /* Data arriving after the application closed: RST (RFC 1122 4.2.2.13). */
@@ -234,11 +248,7 @@ test_timewait_reuse(void **state)
 	struct seg sg, o;
 
 	(void)state;
-	to_finwait1(&D);
-	sg = dlg_seg(TH_FIN | TH_ACK, D.snd, D.rcv + 1);
-	dlg_send(&D, &sg);
-	dlg_expect(&D, TH_ACK, D.rcv + 1, D.snd + 1, 0, NULL);
-	assert_int_equal(dlg_state(D.s), WS_TCPS_TIME_WAIT);
+	to_timewait(&D);
 	/* An old sequence number: challenge ACK, no reuse. */
 	sg = dlg_seg(TH_SYN, D.snd - 100, 0);
 	dlg_send(&D, &sg);

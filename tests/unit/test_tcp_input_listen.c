@@ -194,10 +194,7 @@ test_listen_options(void **state)
 
 	(void)state;
 	dlg_listen(&D, 4);
-	sg.opts.present = TOF_MSS | TOF_WSCALE | TOF_SACKPERM | TOF_TS;
-	sg.opts.mss = 1200;
-	sg.opts.wscale = 7;
-	sg.opts.tsval = 55555;
+	dlg_syn_opts(&sg.opts, 1200, 7, 55555);
 	dlg_send(&D, &sg);
 	assert_true(dlg_recv(&D, &o));
 	assert_int_equal(o.flags, TH_SYN | TH_ACK);

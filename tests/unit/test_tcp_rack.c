@@ -48,6 +48,15 @@ until_due(ws_time_t t)
 	dlg_at(&D, t);
 }
 
+/* A segment goes out now: a probe (tlp 1) or by the RTO (rto 1). */
+static void
+sent_by(uint64_t tlp, uint64_t rto)
+{
+	assert_true(dlg_recv(&D, &(struct seg){ 0 }));
+	assert_int_equal(dlg_stats(&D).tcp.tlp, tlp);
+	assert_int_equal(dlg_stats(&D).tcp.rexmttimeo, rto);
+}
+
 /*
  * One SACKed segment above a hole: not lost yet; the reordering timer
  * fires at xmit + RACK.rtt + reo_wnd (RFC 8985 6.2 step 5) and then it
@@ -182,9 +191,7 @@ test_tlp_single_segment(void **state)
 	assert_int_equal(tp->t_timer[TCPT_REXMT], t0 + 3 * RTT);
 	assert_int_equal(tp->t_timer[TCPT_PTO], t0 + 3 * RTT - 1);
 	dlg_at(&D, t0 + 3 * RTT - 1);
-	assert_true(dlg_recv(&D, &(struct seg){ 0 }));
-	assert_int_equal(dlg_stats(&D).tcp.tlp, 1);
-	assert_int_equal(dlg_stats(&D).tcp.rexmttimeo, 0);
+	sent_by(1, 0);
 }
 
 /*
@@ -275,9 +282,7 @@ test_no_tlp_without_rack(void **state)
 	send_segments(4, 4);
 	assert_int_equal(tp->t_timer[TCPT_PTO], WS_TIME_NEVER);
 	until_due(t0 + 3 * RTT);
-	assert_true(dlg_recv(&D, &(struct seg){ 0 }));
-	assert_int_equal(dlg_stats(&D).tcp.tlp, 0);
-	assert_int_equal(dlg_stats(&D).tcp.rexmttimeo, 1);
+	sent_by(0, 1);
 }
 
 /*

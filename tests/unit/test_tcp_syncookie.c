@@ -183,10 +183,7 @@ test_cookie_full_options(void **state)
 
 	(void)state;
 	fill_synq();
-	sg.opts.present = TOF_MSS | TOF_WSCALE | TOF_SACKPERM | TOF_TS;
-	sg.opts.mss = 1460;
-	sg.opts.wscale = 7;
-	sg.opts.tsval = 4000;
+	dlg_syn_opts(&sg.opts, 1460, 7, 4000);
 	dlg_send(&D, &sg);
 	assert_true(dlg_recv(&D, &o));
 	assert_int_equal(o.flags, TH_SYN | TH_ACK);
@@ -298,10 +295,7 @@ test_cookie_forged(void **state)
 
 	(void)state;
 	fill_synq();
-	sg.opts.present = TOF_MSS | TOF_WSCALE | TOF_SACKPERM | TOF_TS;
-	sg.opts.mss = 1460;
-	sg.opts.wscale = 2;
-	sg.opts.tsval = 4000;
+	dlg_syn_opts(&sg.opts, 1460, 2, 4000);
 	dlg_send(&D, &sg);
 	assert_true(dlg_recv(&D, &o));
 	cookie = o.seq;
