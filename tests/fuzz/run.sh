@@ -2,13 +2,16 @@
 # Run every libFuzzer target of wirestack for a bounded time, under
 # ASan+UBSan, and fail on any finding.
 #
-#   tests/fuzz/run.sh [-b BUILDDIR] [-t SECONDS] [-j JOBS] [TARGET ...]
+#   tests/fuzz/run.sh [-b BUILDDIR] [-t SECONDS] [-j JOBS] [-s SEED] [TARGET ...]
 #
 #   -b BUILDDIR  a build configured with CC=clang --enable-fuzz (the
 #                fuzzers are built there with make); without -b a fresh
 #                one is configured in ${TMPDIR:-/tmp}/wirestack-fuzz
 #   -t SECONDS   time per target (default 60)
 #   -j JOBS      make -j (default 2)
+#   -s SEED      libFuzzer's -seed (default: random).  CI passes a fixed
+#                seed so that a run can be repeated exactly; make fuzz
+#                explores with a new one each time.
 #   TARGET       ether_wire arp_wire ip4_wire tcp_wire stack (default: all)
 #
 # Each target starts from tests/fuzz/corpus/<target> and
@@ -25,12 +28,14 @@ SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=
 SECONDS_PER=60
 JOBS=2
-while getopts "b:t:j:h" opt; do
+SEED=0
+while getopts "b:t:j:s:h" opt; do
 	case $opt in
 	b) BUILD=$OPTARG ;;
 	t) SECONDS_PER=$OPTARG ;;
 	j) JOBS=$OPTARG ;;
-	*) sed -n '2,20p' "$0"; exit 2 ;;
+	s) SEED=$OPTARG ;;
+	*) sed -n '2,23p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -78,7 +83,7 @@ for t in "${TARGETS[@]}"; do
 	    dirs+=("$SRCDIR/tests/fuzz/regressions/$t")
 	# The first directory receives new inputs; the repository's are
 	# only read.
-	"$prog" -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=2048 \
+	"$prog" -seed="$SEED" -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=2048 \
 	    -max_len=4096 -print_final_stats=1 -artifact_prefix="$art/" \
 	    "${dirs[@]}" >"$log" 2>&1
 	rc=$?
