@@ -3,10 +3,15 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 #include <wirestack/err.h>
 #include <wirestack/link.h>
 
 #include "core/stack_var.h"
+#include "link/link_var.h"
 
 WS_EXPORT int
 ws_link_recv(struct ws_link *l, ws_time_t now, ws_link_rx_fn fn, void *arg,
@@ -63,4 +68,18 @@ ws_link_close(struct ws_link *l)
 {
 	if (l != NULL)
 		l->ops->close(l);
+}
+
+void
+link_seterr(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+	/* One line: libpcap and libnet messages may end in a newline. */
+	errbuf[strcspn(errbuf, "\r\n")] = '\0';
 }

@@ -5,6 +5,7 @@
 #ifndef WS_LINK_VAR_H
 #define WS_LINK_VAR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/pkt.h"
@@ -27,5 +28,12 @@ void ether_input(struct ws_stack *st, struct pkt *p);
  */
 int ether_output(struct ws_stack *st, struct pkt *p, const uint8_t dst[6],
     uint16_t ethertype);
+
+/*
+ * For device constructors: format a one-line reason into errbuf (may be
+ * NULL); newlines from libpcap/libnet messages are cut off.
+ */
+void link_seterr(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* WS_LINK_VAR_H */

@@ -29,7 +29,6 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netpacket/packet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +44,7 @@
 #include <wirestack/link.h>
 
 #include "core/stack_var.h"
+#include "link/link_var.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23 /* Linux 4.20 */
@@ -77,24 +77,6 @@ static struct pcap_link *
 to_pcap(struct ws_link *l)
 {
 	return (struct pcap_link *)l;
-}
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-	/* One line: libpcap and libnet messages may end in a newline. */
-	errbuf[strcspn(errbuf, "\r\n")] = '\0';
 }
 
 static void
@@ -279,24 +261,24 @@ if_query(const char *ifname, uint8_t mac[6], uint32_t *mtu, char *errbuf,
 	int s, error = 0;
 
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
-		seterr(errbuf, errlen, "socket: %s", strerror(errno));
+		link_seterr(errbuf, errlen, "socket: %s", strerror(errno));
 		return WS_EIO;
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	strncpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name) - 1);
 	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0) {
 		if (errno == ENODEV || errno == ENXIO) {
-			seterr(errbuf, errlen, "no such interface %s", ifname);
+			link_seterr(errbuf, errlen, "no such interface %s", ifname);
 			error = WS_ENODEV;
 		} else {
-			seterr(errbuf, errlen, "%s: SIOCGIFHWADDR: %s", ifname,
+			link_seterr(errbuf, errlen, "%s: SIOCGIFHWADDR: %s", ifname,
 			    strerror(errno));
 			error = WS_EIO;
 		}
 		goto out;
 	}
 	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
-		seterr(errbuf, errlen, "%s is not an Ethernet interface "
+		link_seterr(errbuf, errlen, "%s is not an Ethernet interface "
 		    "(hardware type %u)", ifname,
 		    (unsigned)ifr.ifr_hwaddr.sa_family);
 		error = WS_EINVAL;
@@ -306,7 +288,7 @@ if_query(const char *ifname, uint8_t mac[6], uint32_t *mtu, char *errbuf,
 	memset(&ifr, 0, sizeof(ifr));
 	strncpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name) - 1);
 	if (ioctl(s, SIOCGIFMTU, &ifr) < 0) {
-		seterr(errbuf, errlen, "%s: SIOCGIFMTU: %s", ifname,
+		link_seterr(errbuf, errlen, "%s: SIOCGIFMTU: %s", ifname,
 		    strerror(errno));
 		error = WS_EIO;
 		goto out;
@@ -328,18 +310,18 @@ activate_error(pcap_t *pc, int rc, const char *ifname, char *errbuf,
 	switch (rc) {
 	case PCAP_ERROR_PERM_DENIED:
 	case PCAP_ERROR_PROMISC_PERM_DENIED:
-		seterr(errbuf, errlen, "%s: permission denied capturing: %s",
+		link_seterr(errbuf, errlen, "%s: permission denied capturing: %s",
 		    ifname, PERM_HINT);
 		return WS_EPERM;
 	case PCAP_ERROR_NO_SUCH_DEVICE:
-		seterr(errbuf, errlen, "no such interface %s", ifname);
+		link_seterr(errbuf, errlen, "no such interface %s", ifname);
 		return WS_ENODEV;
 	case PCAP_ERROR_IFACE_NOT_UP:
-		seterr(errbuf, errlen, "interface %s is down: ip link set %s up",
+		link_seterr(errbuf, errlen, "interface %s is down: ip link set %s up",
 		    ifname, ifname);
 		return WS_EIO;
 	default:
-		seterr(errbuf, errlen, "%s: pcap_activate: %s", ifname,
+		link_seterr(errbuf, errlen, "%s: pcap_activate: %s", ifname,
 		    pcap_geterr(pc));
 		return WS_EIO;
 	}
@@ -357,7 +339,7 @@ pcap_setup(struct pcap_link *pl, const struct ws_link_pcap_config *cfg,
 	int snaplen, bufsize, rc, one = 1;
 
 	if ((pl->pc = pcap_create(ifname, pcerr)) == NULL) {
-		seterr(errbuf, errlen, "%s: pcap_create: %s", ifname, pcerr);
+		link_seterr(errbuf, errlen, "%s: pcap_create: %s", ifname, pcerr);
 		return WS_EIO;
 	}
 	snaplen = cfg->snaplen > 0 ? cfg->snaplen :
@@ -368,7 +350,7 @@ pcap_setup(struct pcap_link *pl, const struct ws_link_pcap_config *cfg,
 	    pcap_set_buffer_size(pl->pc, bufsize) != 0 ||
 	    pcap_set_promisc(pl->pc, memcmp(m, ifmac, 6) != 0 ||
 	    (cfg->flags & WS_LINK_PCAP_ALL)) != 0) {
-		seterr(errbuf, errlen, "%s: setting capture options failed",
+		link_seterr(errbuf, errlen, "%s: setting capture options failed",
 		    ifname);
 		return WS_EIO;
 	}
@@ -376,12 +358,12 @@ pcap_setup(struct pcap_link *pl, const struct ws_link_pcap_config *cfg,
 	if ((rc = pcap_activate(pl->pc)) < 0)
 		return activate_error(pl->pc, rc, ifname, errbuf, errlen);
 	if (pcap_datalink(pl->pc) != DLT_EN10MB) {
-		seterr(errbuf, errlen, "%s: link type %s is not Ethernet", ifname,
+		link_seterr(errbuf, errlen, "%s: link type %s is not Ethernet", ifname,
 		    pcap_datalink_val_to_name(pcap_datalink(pl->pc)));
 		return WS_EINVAL;
 	}
 	if (pcap_setnonblock(pl->pc, 1, pcerr) != 0) {
-		seterr(errbuf, errlen, "%s: pcap_setnonblock: %s", ifname, pcerr);
+		link_seterr(errbuf, errlen, "%s: pcap_setnonblock: %s", ifname, pcerr);
 		return WS_EIO;
 	}
 	/*
@@ -389,7 +371,7 @@ pcap_setup(struct pcap_link *pl, const struct ws_link_pcap_config *cfg,
 	 * gratuitous ARP would look like an address conflict).
 	 */
 	if (pcap_setdirection(pl->pc, PCAP_D_IN) != 0) {
-		seterr(errbuf, errlen, "%s: pcap_setdirection: %s", ifname,
+		link_seterr(errbuf, errlen, "%s: pcap_setdirection: %s", ifname,
 		    pcap_geterr(pl->pc));
 		return WS_EIO;
 	}
@@ -407,19 +389,19 @@ pcap_setup(struct pcap_link *pl, const struct ws_link_pcap_config *cfg,
 		    "ether dst %02x:%02x:%02x:%02x:%02x:%02x or ether "
 		    "broadcast", m[0], m[1], m[2], m[3], m[4], m[5]);
 	if (pcap_compile(pl->pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-		seterr(errbuf, errlen, "%s: pcap_compile \"%s\": %s", ifname,
+		link_seterr(errbuf, errlen, "%s: pcap_compile \"%s\": %s", ifname,
 		    filter, pcap_geterr(pl->pc));
 		return WS_EIO;
 	}
 	rc = pcap_setfilter(pl->pc, &prog);
 	pcap_freecode(&prog);
 	if (rc != 0) {
-		seterr(errbuf, errlen, "%s: pcap_setfilter: %s", ifname,
+		link_seterr(errbuf, errlen, "%s: pcap_setfilter: %s", ifname,
 		    pcap_geterr(pl->pc));
 		return WS_EIO;
 	}
 	if ((pl->fd = pcap_get_selectable_fd(pl->pc)) < 0) {
-		seterr(errbuf, errlen, "%s: no selectable descriptor", ifname);
+		link_seterr(errbuf, errlen, "%s: no selectable descriptor", ifname);
 		return WS_EIO;
 	}
 	return 0;
@@ -453,15 +435,15 @@ libnet_setup(struct pcap_link *pl, const char *ifname, char *errbuf,
 		return 0;
 	}
 	if (errno == EPERM || errno == EACCES) {
-		seterr(errbuf, errlen, "%s: permission denied injecting: %s",
+		link_seterr(errbuf, errlen, "%s: permission denied injecting: %s",
 		    ifname, PERM_HINT);
 		return WS_EPERM;
 	}
 	if (errno == ENODEV || errno == ENXIO) {
-		seterr(errbuf, errlen, "no such interface %s", ifname);
+		link_seterr(errbuf, errlen, "no such interface %s", ifname);
 		return WS_ENODEV;
 	}
-	seterr(errbuf, errlen, "%s: libnet_init: %s", ifname, lnerr);
+	link_seterr(errbuf, errlen, "%s: libnet_init: %s", ifname, lnerr);
 	return errno == ENOMEM ? WS_ENOMEM : WS_EIO;
 }
 
@@ -510,18 +492,18 @@ ws_link_pcap_open(struct ws_link **out, const struct ws_link_pcap_config *cfg,
 
 	*out = NULL;
 	if (cfg == NULL || cfg->ifname == NULL || cfg->ifname[0] == '\0') {
-		seterr(errbuf, errlen, "no interface name given");
+		link_seterr(errbuf, errlen, "no interface name given");
 		return WS_EINVAL;
 	}
 	if (strlen(cfg->ifname) >= IFNAMSIZ) {
-		seterr(errbuf, errlen, "no such interface %s (name too long)",
+		link_seterr(errbuf, errlen, "no such interface %s (name too long)",
 		    cfg->ifname);
 		return WS_ENODEV;
 	}
 	if ((error = if_query(cfg->ifname, ifmac, &mtu, errbuf, errlen)) != 0)
 		return error;
 	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
-		seterr(errbuf, errlen, "out of memory");
+		link_seterr(errbuf, errlen, "out of memory");
 		return WS_ENOMEM;
 	}
 	pl->fd = -1;

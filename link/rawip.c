@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include "core/cksum.h"
 #include "core/endian.h"
 #include "core/stack_var.h"
+#include "link/link_var.h"
 #include "link/rawip_var.h"
 
 #define RAWIP_DEFAULT_MTU 1500
@@ -65,22 +65,6 @@ static struct rawip_link *
 to_rawip(struct ws_link *l)
 {
 	return (struct rawip_link *)l;
-}
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
 }
 
 bool
@@ -303,11 +287,11 @@ static int
 sock_error(int err, const char *what, char *errbuf, size_t errlen)
 {
 	if (err == EPERM || err == EACCES) {
-		seterr(errbuf, errlen, "raw IPv4: %s: permission denied: %s",
+		link_seterr(errbuf, errlen, "raw IPv4: %s: permission denied: %s",
 		    what, PERM_HINT);
 		return WS_EPERM;
 	}
-	seterr(errbuf, errlen, "raw IPv4: %s: %s", what, strerror(err));
+	link_seterr(errbuf, errlen, "raw IPv4: %s: %s", what, strerror(err));
 	return err == ENOMEM || err == ENOBUFS ? WS_ENOMEM : WS_EIO;
 }
 
@@ -360,12 +344,12 @@ ws_link_rawip_open(struct ws_link **out,
 	if (cfg == NULL)
 		cfg = &none;
 	if (cfg->mtu != 0 && (cfg->mtu < 68 || cfg->mtu > 65535)) {
-		seterr(errbuf, errlen, "raw IPv4: MTU %u out of range 68..65535",
+		link_seterr(errbuf, errlen, "raw IPv4: MTU %u out of range 68..65535",
 		    cfg->mtu);
 		return WS_EINVAL;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		seterr(errbuf, errlen, "raw IPv4: out of memory");
+		link_seterr(errbuf, errlen, "raw IPv4: out of memory");
 		return WS_ENOMEM;
 	}
 	r->sfd = r->rfd = -1;
@@ -378,7 +362,7 @@ ws_link_rawip_open(struct ws_link **out,
 	snprintf(r->link.name, sizeof(r->link.name), "rawip");
 	if ((r->slots = malloc((size_t)RAWIP_BATCH * RAWIP_SLOT)) == NULL) {
 		rawip_close(&r->link);
-		seterr(errbuf, errlen, "raw IPv4: out of memory");
+		link_seterr(errbuf, errlen, "raw IPv4: out of memory");
 		return WS_ENOMEM;
 	}
 	if ((error = rawip_setup(r, cfg, errbuf, errlen)) != 0) {
