@@ -185,6 +185,8 @@ static const struct counter {
 	C(tcp, L_TCP, sndwinupd, "window updates sent"),
 	C(tcp, L_TCP, sndrst, "resets sent"),
 	C(tcp, L_TCP, sndctrl, "control segments sent (SYN, FIN, RST)"),
+	C(tcp, L_TCP, sndgso, "super-segments handed to segmentation offload"),
+	C(tcp, L_TCP, sndgsosegs, "segments carried in super-segments"),
 	C(tcp, L_TCP, listendrop, "SYNs to LISTEN sockets dropped (backlog "
 	    "full)"),
 	C(tcp, L_TCP, timeoutdrop, "connections dropped by retransmit "

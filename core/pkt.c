@@ -37,6 +37,7 @@ pkt_alloc(struct ws_stack *st, size_t len)
 	}
 	p->next = NULL;
 	p->flags = 0;
+	p->gso_size = 0;
 	p->data = p->head + PKT_HEADROOM;
 	p->len = len;
 	return p;
@@ -67,6 +68,7 @@ pkt_borrow(struct pkt *p, const uint8_t *data, size_t len)
 	p->head = p->data = (uint8_t *)(uintptr_t)data;
 	p->len = p->cap = len;
 	p->flags = PKT_F_BORROWED;
+	p->gso_size = 0;
 }
 
 uint8_t *

@@ -38,6 +38,7 @@ struct pkt {
 	uint8_t *head;     /* start of storage */
 	size_t cap;        /* bytes of storage from head */
 	unsigned flags;
+	uint16_t gso_size; /* non-zero: a TCP super-segment (ws_link_frame) */
 };
 
 /* A simple FIFO of packets. */

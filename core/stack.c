@@ -283,9 +283,13 @@ stack_flush(struct ws_stack *st)
 			batch[n] = p;
 			f[n].data = p->data;
 			f[n].len = p->len;
+			f[n].gso_size = p->gso_size;
 		}
-		failed = n == 1 ? ws_link_send(st->link, st->now, f[0].data,
-		    f[0].len) != 0 : ws_link_send_batch(st->link, st->now, f, n);
+		if (n == 1 && f[0].gso_size == 0)
+			failed = ws_link_send(st->link, st->now, f[0].data,
+			    f[0].len) != 0;
+		else
+			failed = ws_link_send_batch(st->link, st->now, f, n);
 		while (failed-- > 0) {
 			if (st->link->medium == WS_MEDIUM_ETHERNET)
 				STAT_INC(st, ether, oerrors);

@@ -25,6 +25,14 @@ ip4_maxpayload(const struct ws_stack *st)
 	return mtu > IP4_HDR_MIN ? mtu - IP4_HDR_MIN : 0;
 }
 
+uint32_t
+ip4_gso_maxpayload(const struct ws_stack *st)
+{
+	uint32_t max = st->link->gso_max;
+
+	return max > st->link->mtu ? max - IP4_HDR_MIN : 0;
+}
+
 /*
  * Choose the next hop for dst.  Returns 0 or WS_ENETUNREACH.
  */
@@ -170,12 +178,25 @@ ip4_output(struct ws_stack *st, struct pkt *p, const struct ip4_out *o)
 	 */
 	h.id = sc->ip_id++;
 	h.frag = o->df ? IP4_DF : 0;
+	/*
+	 * A TCP super-segment is cut to the MTU below us (the device's
+	 * segmentation offload); each segment takes the next ID.
+	 */
+	if (p->gso_size != 0) {
+		if (!o->df || o->proto != IPPROTO_TCP_ ||
+		    h.total_len > st->link->gso_max) {
+			STAT_INC(st, ip4, toolong);
+			error = WS_EMSGSIZE;
+			goto drop;
+		}
+		sc->ip_id = (uint16_t)(sc->ip_id + p->len / p->gso_size);
+	}
 	h.ttl = o->ttl != 0 ? o->ttl : IP4_DEFAULT_TTL;
 	h.proto = o->proto;
 	h.src = o->src != 0 ? o->src : st->addr;
 	h.dst = o->dst;
 
-	if (h.total_len > st->link->mtu) {
+	if (h.total_len > st->link->mtu && p->gso_size == 0) {
 		if (o->df) {
 			STAT_INC(st, ip4, toolong);
 			error = WS_EMSGSIZE;

@@ -59,6 +59,8 @@ ws_time_t ip4_next_deadline(const struct ws_stack *st);
 
 /* The largest transport payload we can send without fragmenting. */
 uint32_t ip4_maxpayload(const struct ws_stack *st);
+/* The same for a TCP super-segment (0: the device has no offload). */
+uint32_t ip4_gso_maxpayload(const struct ws_stack *st);
 
 /* ---- Internal to ipv4/ (and tests) ---- */
 

@@ -27,6 +27,7 @@
 #include <wirestack/link.h>
 
 #include "core/stack_var.h"
+#include "link/link_var.h"
 
 #define FAULT_REORDER_MAX_US 5000
 #define ETHER_HDR_LEN 14
@@ -437,6 +438,7 @@ static const struct ws_link_ops fault_ops = {
 	.kind = "fault",
 	.recv = fault_recv,
 	.send = fault_send,
+	.send_batch = link_gso_send_batch,
 	.fd = fault_fd,
 	.next_deadline = fault_next_deadline,
 	.close = fault_close,
@@ -478,6 +480,12 @@ ws_link_fault_wrap(struct ws_link **out, struct ws_link *inner,
 	f->link.medium = inner->medium;
 	memcpy(f->link.hwaddr, inner->hwaddr, sizeof(f->link.hwaddr));
 	f->link.mtu = inner->mtu;
+	/*
+	 * Offload passes through, but the wrapper cuts super-segments
+	 * itself (link_gso_send_batch) so that faults hit frames as they
+	 * would be on the wire.
+	 */
+	f->link.gso_max = inner->gso_max;
 	memcpy(f->link.name, inner->name, sizeof(f->link.name));
 	*out = &f->link;
 	return 0;

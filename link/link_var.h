@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <wirestack/link.h>
+
 #include "core/pkt.h"
 
 struct ws_stack;
@@ -35,5 +37,25 @@ int ether_output(struct ws_stack *st, struct pkt *p, const uint8_t dst[6],
  */
 void link_seterr(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Receives each segment link_gso_segment() cuts; non-zero stops it. */
+typedef int (*link_gso_emit_fn)(void *arg, const uint8_t *frame, size_t len);
+
+/*
+ * Cut a super-segment (f->gso_size != 0) into frames no longer than the
+ * headers plus gso_size, as the kernel's GSO would, and hand each to emit
+ * in order.  Returns 0, WS_EINVAL (not a well-formed TCP/IPv4 frame of
+ * that medium), WS_ENOMEM, or emit's error.
+ */
+int link_gso_segment(const struct ws_link_frame *f, enum ws_medium medium,
+    link_gso_emit_fn emit, void *arg);
+
+/*
+ * send_batch for a device that cuts super-segments itself (mem, fault):
+ * each frame through the device's send(), a super-segment as its
+ * segments, in order.  Returns how many frames failed.
+ */
+unsigned link_gso_send_batch(struct ws_link *l, ws_time_t now,
+    const struct ws_link_frame *frames, unsigned n);
 
 #endif /* WS_LINK_VAR_H */

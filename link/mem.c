@@ -16,6 +16,7 @@
 #include <wirestack/link.h>
 
 #include "core/stack_var.h"
+#include "link/link_var.h"
 
 struct mem_frame {
 	ws_time_t at;     /* when the far end may receive it */
@@ -152,6 +153,7 @@ static const struct ws_link_ops mem_ops = {
 	.kind = "mem",
 	.recv = mem_recv,
 	.send = mem_send,
+	.send_batch = link_gso_send_batch,
 	.fd = mem_fd,
 	.next_deadline = mem_next_deadline,
 	.close = mem_close,
@@ -167,6 +169,7 @@ mem_end(struct mem_shared *sh, int side)
 	m->link.ops = &mem_ops;
 	m->link.medium = sh->cfg.medium;
 	m->link.mtu = sh->cfg.mtu;
+	m->link.gso_max = sh->cfg.gso_max;
 	memcpy(m->link.hwaddr, (uint8_t[6]){ 0x02, 0, 0, 0, 0, (uint8_t)(side + 1) }, 6);
 	strcpy(m->link.name, side == 0 ? "mem0" : "mem1");
 	m->sh = sh;
@@ -199,6 +202,8 @@ ws_link_mem_pair(struct ws_link **a, struct ws_link **b,
 		sh->cfg.mtu = 1500;
 	if (sh->cfg.queue_limit == 0)
 		sh->cfg.queue_limit = 4096;
+	if (sh->cfg.gso_max > 65535)
+		sh->cfg.gso_max = 65535;
 	for (int i = 0; i < 2; i++) {
 		sh->dir[i].ring = calloc(sh->cfg.queue_limit, sizeof(void *));
 		if (sh->dir[i].ring == NULL)

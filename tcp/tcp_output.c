@@ -94,26 +94,10 @@ tcp_fill_opts(struct tcpcb *tp, uint8_t flags, struct tcp_opts *o)
 		tcp_sack_fill(tp, o);
 }
 
-/*
- * Build and send one segment: flags, seq, data [off, off + len) of the
- * send ring.  Returns 0 or the error from ip4_output.
- */
-static int
-tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
-    uint32_t len, const struct tcp_opts *o, uint32_t win)
+/* Copy [off, off + len) of the send ring to dst. */
+static void
+tcp_sndring_copy(struct tcpcb *tp, uint8_t *dst, uint32_t off, uint32_t len)
 {
-	struct ws_stack *st = tp->t_st;
-	struct tcp_hdr th;
-	struct pkt *p;
-	size_t hlen;
-	uint8_t *dst;
-
-	p = pkt_alloc(st, len);
-	if (p == NULL) {
-		STAT_INC(st, tcp, nomem);
-		return WS_ENOMEM;
-	}
-	dst = p->data;
 	while (len > 0) {
 		const uint8_t *src;
 		uint32_t k = ring_peek_span(&tp->t_sndring, off, &src);
@@ -127,6 +111,128 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 		len -= k;
 	}
 	WS_ASSERT(len == 0);
+}
+
+/*
+ * Segmentation offload.  When the device cuts super-segments itself
+ * (link gso_max; Linux's GSO through PACKET_VNET_HDR), consecutive data
+ * segments of one connection that tcp_output() sends in one call are
+ * gathered into one frame instead of one frame each: the same headers but
+ * for the sequence number and PSH, every segment but the last full-sized.
+ * All TCP bookkeeping (snd_nxt, scoreboard, RACK, timers) still happens
+ * per segment in the callers; only the emission is merged, so what the
+ * peer receives is exactly what separate segments would have been.  The
+ * pending super-segment never outlives the outermost tcp_output() call.
+ */
+static int
+tcp_gso_flush(struct ws_stack *st)
+{
+	struct tcp_gso *g = &st->tcp->gso;
+	struct tcpcb *tp = g->tp;
+	struct pkt *p = g->p;
+	uint8_t *h;
+
+	if (p == NULL)
+		return 0;
+	g->p = NULL;
+	g->tp = NULL;
+	if ((h = pkt_push(p, g->hlen)) == NULL) {
+		pkt_free(st, p);
+		return WS_ENOBUFS;
+	}
+	memcpy(h, g->hdr, g->hlen);
+	if (g->nsegs > 1) {
+		p->gso_size = (uint16_t)g->seglen;
+		tcp_wire_set_cksum_partial(h, p->len, tp->t_laddr, tp->t_faddr);
+		STAT_INC(st, tcp, sndgso);
+		STAT_ADD(st, tcp, sndgsosegs, g->nsegs);
+	} else
+		tcp_wire_set_cksum(h, p->len, tp->t_laddr, tp->t_faddr);
+	return ip4_output(st, p, &(struct ip4_out){ .src = tp->t_laddr,
+	    .dst = tp->t_faddr, .proto = IPPROTO_TCP_, .df = true });
+}
+
+/* Whether the header in hb (hlen bytes) may follow the pending one. */
+static bool
+tcp_gso_same_hdr(const struct tcp_gso *g, const uint8_t *hb, size_t hlen)
+{
+	/* Equal but for seq (4..7), flags (13) and checksum (16..17). */
+	return hlen == g->hlen && memcmp(hb, g->hdr, 4) == 0 &&
+	    memcmp(hb + 8, g->hdr + 8, 5) == 0 &&
+	    memcmp(hb + 14, g->hdr + 14, 2) == 0 &&
+	    memcmp(hb + 18, g->hdr + 18, hlen - 18) == 0;
+}
+
+/*
+ * Add a data segment (header hb, payload [off, off + len) of the send
+ * ring) to the pending super-segment.  Returns false when the segment
+ * must go out on its own (the pending one has then been flushed).
+ */
+static bool
+tcp_gso_add(struct tcpcb *tp, const uint8_t *hb, size_t hlen, uint8_t flags,
+    uint32_t seq, uint32_t off, uint32_t len, int *error)
+{
+	struct ws_stack *st = tp->t_st;
+	struct tcp_gso *g = &st->tcp->gso;
+
+	*error = 0;
+	if (g->p != NULL && (g->tp != tp || g->closed || seq != g->next_seq ||
+	    len > g->seglen || g->p->len + len > g->room ||
+	    !tcp_gso_same_hdr(g, hb, hlen)))
+		*error = tcp_gso_flush(st);
+	if (g->p == NULL) {
+		uint32_t room = ip4_gso_maxpayload(st) - (uint32_t)hlen;
+		uint32_t full = tp->t_maxseg + ((tp->t_flags & TF_TSOK) ==
+		    TF_TSOK ? TCPOLEN_TS + 2 : 0);
+
+		/* Only a full-sized segment starts one. */
+		if (full <= hlen - TCP_HDR_MIN ||
+		    len != full - (uint32_t)(hlen - TCP_HDR_MIN))
+			return false;
+		/* Room for whole segments only: the last one may be short. */
+		room -= room % len;
+		if (room < 2 * len)
+			return false;
+		if ((g->p = pkt_alloc(st, room)) == NULL) {
+			STAT_INC(st, tcp, nomem);
+			return false;
+		}
+		pkt_trim(g->p, 0);
+		g->tp = tp;
+		memcpy(g->hdr, hb, hlen);
+		g->hlen = (uint32_t)hlen;
+		g->seglen = len;
+		g->room = room;
+		g->nsegs = 0;
+		g->closed = false;
+	}
+	tcp_sndring_copy(tp, g->p->data + g->p->len, off, len);
+	g->p->len += len;
+	g->next_seq = seq + len;
+	g->nsegs++;
+	/* PSH marks the last segment; a short one is the last too. */
+	if ((flags & TH_PUSH) || g->p->len % g->seglen != 0) {
+		g->hdr[13] |= flags & TH_PUSH;
+		g->closed = true;
+	}
+	return true;
+}
+
+/*
+ * Build and send one segment: flags, seq, data [off, off + len) of the
+ * send ring.  Returns 0 or the error from ip4_output.
+ */
+static int
+tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
+    uint32_t len, const struct tcp_opts *o, uint32_t win)
+{
+	struct ws_stack *st = tp->t_st;
+	struct tcp_gso *g = &st->tcp->gso;
+	struct tcp_hdr th;
+	struct pkt *p;
+	size_t hlen;
+	int error;
+
 	memset(&th, 0, sizeof(th));
 	th.sport = tp->t_lport;
 	th.dport = tp->t_fport;
@@ -137,17 +243,34 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 	    umin(win >> tp->rcv_scale, TCP_MAXWIN));
 	th.opts = *o;
 	hlen = TCP_HDR_MIN + tcp_wire_optlen(o);
+	STAT_INC(st, tcp, sndtotal);
+	ws_log(st, WS_LOG_DEBUG, "tcp out %u>%u %s fl=%#x seq=%u ack=%u "
+	    "win=%u len=%u", tp->t_lport, tp->t_fport,
+	    ws_tcp_state_name((enum ws_tcp_state)tp->t_state), flags, seq,
+	    th.ack, th.win, (unsigned)len);
+	if (g->depth > 0 && st->link->gso_max > st->link->mtu && len > 0 &&
+	    (flags & ~TH_PUSH) == TH_ACK) {
+		uint8_t hb[TCP_HDR_MAX];
+
+		tcp_wire_emit(hb, &th);
+		if (tcp_gso_add(tp, hb, hlen, flags, seq, off, len, &error))
+			return error;
+	} else if (g->p != NULL && (error = tcp_gso_flush(st)) != 0 &&
+	    error != WS_ENOBUFS && error != WS_ENOMEM)
+		return error; /* keep the order: the pending data goes first */
+
+	p = pkt_alloc(st, len);
+	if (p == NULL) {
+		STAT_INC(st, tcp, nomem);
+		return WS_ENOMEM;
+	}
+	tcp_sndring_copy(tp, p->data, off, len);
 	if (pkt_push(p, hlen) == NULL) {
 		pkt_free(st, p);
 		return WS_ENOBUFS;
 	}
 	tcp_wire_emit(p->data, &th);
 	tcp_wire_set_cksum(p->data, p->len, tp->t_laddr, tp->t_faddr);
-	STAT_INC(st, tcp, sndtotal);
-	ws_log(st, WS_LOG_DEBUG, "tcp out %u>%u %s fl=%#x seq=%u ack=%u "
-	    "win=%u len=%u", tp->t_lport, tp->t_fport,
-	    ws_tcp_state_name((enum ws_tcp_state)tp->t_state), flags, seq,
-	    th.ack, th.win, (unsigned)(p->len - hlen));
 	return ip4_output(st, p, &(struct ip4_out){ .src = tp->t_laddr,
 	    .dst = tp->t_faddr, .proto = IPPROTO_TCP_, .df = true });
 }
@@ -605,21 +728,12 @@ tcp_output_loop(struct tcpcb *tp)
 	return error;
 }
 
-/*
- * Send what the state, the windows and the queued data allow (RFC 9293
- * 3.8.6, RFC 1122 4.2.3.4 Nagle and sender SWS avoidance, RFC 5681); in
- * SACK recovery the retransmissions NextSeg() picks go first.  Returns 0
- * or a WS_E* code from the layers below.
- */
-int
-tcp_output(struct tcpcb *tp)
+static int
+tcp_output_one(struct tcpcb *tp)
 {
 	uint32_t omax = tp->snd_max;
 	int error;
 
-	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN ||
-	    (tp->t_flags & TF_DEAD))
-		return 0;
 	if (tcp_sb_active(tp) && TCPS_HAVEESTABLISHED(tp->t_state) &&
 	    (tp->t_flags & (TF_FASTRECOVERY | TF_LOSSRECOVERY))) {
 		error = tcp_output_sack_rexmit(tp);
@@ -630,6 +744,32 @@ tcp_output(struct tcpcb *tp)
 	/* RFC 8985 7.2: new data went out, the probe timer starts over. */
 	if (tp->snd_max != omax && !(tp->t_flags & TF_DEAD))
 		tcp_rack_schedule_pto(tp);
+	return error;
+}
+
+/*
+ * Send what the state, the windows and the queued data allow (RFC 9293
+ * 3.8.6, RFC 1122 4.2.3.4 Nagle and sender SWS avoidance, RFC 5681); in
+ * SACK recovery the retransmissions NextSeg() picks go first.  Returns 0
+ * or a WS_E* code from the layers below.
+ */
+int
+tcp_output(struct tcpcb *tp)
+{
+	struct tcp_softc *sc = tp->t_st->tcp;
+	int error;
+
+	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN ||
+	    (tp->t_flags & TF_DEAD))
+		return 0;
+	sc->gso.depth++;
+	error = tcp_output_one(tp);
+	if (--sc->gso.depth == 0 && sc->gso.p != NULL) {
+		int ferr = tcp_gso_flush(tp->t_st);
+
+		if (error == 0 && ferr != WS_ENOBUFS && ferr != WS_ENOMEM)
+			error = ferr;
+	}
 	return error;
 }
 

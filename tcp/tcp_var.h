@@ -385,6 +385,18 @@ struct tcp_softc {
 	uint32_t nmemwait;              /* TF_MEMWAIT connections */
 	uint8_t cookie_key[TCP_ISS_KEYLEN]; /* SYN cookie secret */
 	ws_time_t cookie_last;          /* last cookie sent, 0: never */
+	struct tcp_gso {                /* super-segment being built */
+		struct tcpcb *tp;       /* whose; NULL: none */
+		struct pkt *p;          /* payload so far */
+		uint8_t hdr[TCP_HDR_MAX]; /* the first segment's header */
+		uint32_t hlen;
+		uint32_t next_seq;      /* where the next segment must start */
+		uint32_t seglen;        /* payload bytes per segment */
+		uint32_t nsegs;
+		uint32_t room;          /* payload bytes the device takes */
+		bool closed;            /* a short or PSH segment ended it */
+		uint32_t depth;         /* tcp_output() nesting; 0: off */
+	} gso;
 };
 
 static inline struct tcpcb *

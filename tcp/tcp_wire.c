@@ -146,6 +146,16 @@ tcp_wire_set_cksum(uint8_t *seg, size_t len, uint32_t src, uint32_t dst)
 	be16_store(seg + 16, cksum_finish(sum));
 }
 
+void
+tcp_wire_set_cksum_partial(uint8_t *seg, size_t len, uint32_t src,
+    uint32_t dst)
+{
+	uint32_t sum = cksum_pseudo(src, dst, IPPROTO_TCP_NUM, 0) +
+	    (uint32_t)len;
+
+	be16_store(seg + 16, (uint16_t)~cksum_finish(sum));
+}
+
 /* Option bytes without SACK blocks. */
 static size_t
 optlen_fixed(const struct tcp_opts *o)

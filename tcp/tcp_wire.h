@@ -135,6 +135,13 @@ size_t tcp_wire_emit(uint8_t *buf, const struct tcp_hdr *th);
 
 /* Compute and store the checksum of the segment seg[0..len), len <= 65535
  * (an IPv4 payload; the pseudo-header length field is 16 bits). */
+/*
+ * For a super-segment handed to segmentation offload: the checksum field
+ * holds the pseudo-header sum over the whole length, folded, not
+ * complemented (the device finishes each segment's checksum).
+ */
+void tcp_wire_set_cksum_partial(uint8_t *seg, size_t len, uint32_t src,
+    uint32_t dst);
 void tcp_wire_set_cksum(uint8_t *seg, size_t len, uint32_t src,
     uint32_t dst);
 

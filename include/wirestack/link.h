@@ -50,6 +50,18 @@ struct ws_link;
 struct ws_link_frame {
 	const uint8_t *data;
 	size_t len;
+	/*
+	 * 0 for an ordinary frame.  Otherwise the frame is one TCP/IPv4
+	 * super-segment longer than the MTU (segmentation offload, as
+	 * Linux's GSO): the device cuts its payload into segments of
+	 * gso_size bytes, each with a copy of the headers (sequence number,
+	 * IP length, ID and both checksums fixed up; PSH and FIN only on the
+	 * last segment).  The TCP checksum field then holds the pseudo-header
+	 * sum over the whole length, as for partial checksum offload.  The
+	 * stack sends such frames only to a device whose gso_max is set, and
+	 * only through send_batch.
+	 */
+	uint16_t gso_size;
 };
 
 struct ws_link_ops {
@@ -64,7 +76,8 @@ struct ws_link_ops {
 	int (*send)(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 	    size_t len);
 	/*
-	 * Send n frames at once (optional: NULL means one send() each).
+	 * Send n frames at once (optional: NULL means one send() each;
+	 * required when gso_max is set).
 	 * Returns how many could not be sent (each like a lost frame);
 	 * the device counts what it sent.  The frames are borrowed.
 	 */
@@ -87,6 +100,9 @@ struct ws_link {
 	enum ws_medium medium;
 	uint8_t hwaddr[6];          /* our MAC (Ethernet medium only) */
 	uint32_t mtu;               /* largest IP datagram, without link header */
+	uint32_t gso_max;           /* largest TCP super-segment (IP datagram
+	                               bytes) the device segments itself; 0:
+	                               no segmentation offload */
 	char name[32];              /* for messages: "eth0", "mem0", ... */
 	struct ws_link_stats stats; /* maintained by the device */
 };
@@ -122,6 +138,12 @@ struct ws_link_pcap_config {
  * we send are still never captured back.
  */
 #define WS_LINK_PCAP_ALL 0x01
+/*
+ * No segmentation offload: every frame the stack sends is at most the MTU
+ * (otherwise TCP hands the kernel 64 KB super-segments to cut, through
+ * PACKET_VNET_HDR; WIRESTACK_PCAP_GSO=0 in the environment does the same).
+ */
+#define WS_LINK_PCAP_NO_GSO 0x02
 
 /*
  * Open `cfg->ifname` for capture and injection.  A BPF filter passes only
@@ -168,6 +190,9 @@ struct ws_link_mem_config {
 	uint32_t queue_limit;  /* frames queued per direction; default 4096 */
 	uint64_t rate_bps;     /* 0: unlimited; else serialization delay */
 	uint64_t delay_us;     /* one-way propagation delay */
+	uint32_t gso_max;      /* 0: none; else offer segmentation offload of
+	                          super-segments up to this many bytes, cut
+	                          in software as they are sent */
 };
 
 /*

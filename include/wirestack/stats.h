@@ -136,6 +136,8 @@ struct ws_tcp_stats {
 	uint64_t sndwinupd;      /* window updates */
 	uint64_t sndrst;         /* RSTs sent */
 	uint64_t sndctrl;        /* SYN/FIN/RST */
+	uint64_t sndgso;         /* super-segments handed to the device */
+	uint64_t sndgsosegs;     /* segments they carried */
 	uint64_t connattempt;    /* active opens */
 	uint64_t accepts;        /* passive opens */
 	uint64_t connects;       /* connections established */

@@ -13,6 +13,7 @@ struct fault_case {
 	double drop, dup, reorder, corrupt;
 	size_t len;
 	bool ether;
+	bool gso;       /* the device offers segmentation offload */
 };
 
 static void
@@ -48,6 +49,8 @@ run_case(const struct fault_case *fc)
 	o.fault_cfg.seed = wt_seed(42);
 	o.mem.delay_us = 1000;
 	o.mem.rate_bps = 100000000;
+	if (fc->gso)
+		o.mem.gso_max = 65535;
 	if (fc->ether) {
 		o.mem.medium = WS_MEDIUM_ETHERNET;
 		assert_int_equal(wt_pair_setup(&p, &o), 0);
@@ -71,6 +74,18 @@ run_case(const struct fault_case *fc)
 	sb = tp_stats(p.b);
 	if (fc->drop > 0)
 		assert_true(sa.tcp.sndrexmitpack + sb.tcp.sndrexmitpack > 0);
+	/* Super-segments went out, each carrying several segments. */
+	if (fc->gso) {
+		assert_true(sa.tcp.sndgso > 0 && sb.tcp.sndgso > 0);
+		assert_true(sa.tcp.sndgsosegs >= 2 * sa.tcp.sndgso);
+		assert_true(sa.tcp.sndgsosegs <= sa.tcp.sndtotal);
+		print_message("# %s: A sent %llu segments, %llu in %llu "
+		    "super-segments\n", fc->name,
+		    (unsigned long long)sa.tcp.sndtotal,
+		    (unsigned long long)sa.tcp.sndgsosegs,
+		    (unsigned long long)sa.tcp.sndgso);
+	} else
+		assert_int_equal(sa.tcp.sndgso + sb.tcp.sndgso, 0);
 	if (fc->corrupt > 0)
 		assert_true(sa.tcp.rcvbadsum + sb.tcp.rcvbadsum +
 		    sa.ip4.badsum + sb.ip4.badsum + sa.ip4.badlen +
@@ -100,6 +115,10 @@ CASE(test_corrupt, "corrupt", .corrupt = 0.02, .len = 1u << 20)
 CASE(test_all, "all", .drop = 0.02, .dup = 0.02, .reorder = 0.02,
     .corrupt = 0.01, .len = 1u << 20)
 CASE(test_ether_loss, "ether", .drop = 0.02, .len = 1u << 20, .ether = true)
+CASE(test_gso_clean, "gso", .len = 4u << 20, .ether = true, .gso = true)
+CASE(test_gso_all, "gso_all", .drop = 0.02, .dup = 0.02, .reorder = 0.02,
+    .corrupt = 0.01, .len = 1u << 20, .ether = true, .gso = true)
+CASE(test_gso_ip_loss, "gso_ip", .drop = 0.05, .len = 1u << 20, .gso = true)
 
 int
 main(void)
@@ -113,6 +132,9 @@ main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_ether_loss),
+		cmocka_unit_test(test_gso_clean),
+		cmocka_unit_test(test_gso_all),
+		cmocka_unit_test(test_gso_ip_loss),
 	};
 
 	return cmocka_run_group_tests_name("tcp_pair_fault", tests, NULL, NULL);

@@ -379,7 +379,7 @@ test_wrapper_mem(void **state)
 	assert_non_null(strstr(out, "12:00:00.123457 mem0 In  IP "));
 	/* A batch: a line per frame, all of them delivered. */
 	{
-		struct ws_link_frame fr[2] = { { f, len }, { f, len } };
+		struct ws_link_frame fr[2] = { { f, len, 0 }, { f, len, 0 } };
 		const char *p;
 		int lines = 0;
 
