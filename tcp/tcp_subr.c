@@ -49,6 +49,7 @@ tcp_attach(struct ws_stack *st)
 	for (size_t i = 0; i < sizeof(sc->listen) / sizeof(sc->listen[0]); i++)
 		LIST_INIT(&sc->listen[i]);
 	TAILQ_INIT(&sc->all);
+	TAILQ_INIT(&sc->zombies);
 	TAILQ_INIT(&sc->notifyq);
 	tcp_iss_key(st, sc->iss_key);
 	tcp_iss_key(st, sc->cookie_key);
@@ -155,8 +156,7 @@ tcp_freetcpcb(struct tcpcb *tp)
 	}
 	tcp_ack_unqueue(tp);
 	tcp_theap_remove(tp);
-	if ((tp->t_flags & TF_DEAD) && !(tp->t_flags & TF_HANDLE))
-		sc->nzombie--;
+	tcp_zombie_remove(tp);
 	tcp_orphan_done(tp);
 	if (tp->t_flags & TF_MEMWAIT) {
 		tp->t_flags &= ~TF_MEMWAIT;
@@ -332,7 +332,7 @@ tcp_close(struct tcpcb *tp)
 	tcp_ring_fini(tp, &tp->t_sndring);
 	tcp_sb_free(tp);
 	if (!(tp->t_flags & TF_HANDLE))
-		st->tcp->nzombie++;
+		tcp_zombie_add(tp);
 	tcp_notify(tp);
 }
 
@@ -354,19 +354,34 @@ tcp_drop(struct tcpcb *tp, int error)
 	tcp_close(tp);
 }
 
+void
+tcp_zombie_add(struct tcpcb *tp)
+{
+	if (!tp->t_inzq) {
+		TAILQ_INSERT_TAIL(&tp->t_st->tcp->zombies, tp, t_zq);
+		tp->t_inzq = true;
+	}
+}
+
+void
+tcp_zombie_remove(struct tcpcb *tp)
+{
+	if (tp->t_inzq) {
+		TAILQ_REMOVE(&tp->t_st->tcp->zombies, tp, t_zq);
+		tp->t_inzq = false;
+	}
+}
+
 /* Free the dead control blocks nobody holds any more. */
 void
 tcp_reap(struct ws_stack *st)
 {
-	struct tcp_softc *sc = st->tcp;
-	struct tcpcb *tp, *next;
+	struct tcpcb *tp;
 
-	if (sc->nzombie == 0)
-		return;
-	for (tp = TAILQ_FIRST(&sc->all); tp != NULL; tp = next) {
-		next = TAILQ_NEXT(tp, t_list);
-		if ((tp->t_flags & TF_DEAD) && !(tp->t_flags & TF_HANDLE))
-			tcp_freetcpcb(tp);
+	while ((tp = TAILQ_FIRST(&st->tcp->zombies)) != NULL) {
+		WS_ASSERT((tp->t_flags & TF_DEAD) &&
+		    !(tp->t_flags & TF_HANDLE));
+		tcp_freetcpcb(tp); /* takes it off the list */
 	}
 }
 

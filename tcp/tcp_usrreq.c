@@ -190,8 +190,7 @@ ws_tcp_accept(struct ws_tcp *listener, struct ws_tcp **out)
 	tp->t_head = NULL;
 	tp->t_inq = false;
 	tp->t_flags |= TF_HANDLE;
-	if (tp->t_flags & TF_DEAD)
-		lp->t_st->tcp->nzombie--; /* now held by the application */
+	tcp_zombie_remove(tp); /* if dead: now held by the application */
 	*out = tcpcbtoso(tp);
 	return 0;
 }
@@ -460,7 +459,7 @@ ws_tcp_close(struct ws_tcp *s)
 	tp->t_cb = NULL;
 	tp->t_flags &= ~TF_HANDLE;
 	if (tp->t_flags & TF_DEAD) {
-		st->tcp->nzombie++;
+		tcp_zombie_add(tp);
 		tcp_usr_done(st);
 		return 0;
 	}
@@ -515,7 +514,7 @@ ws_tcp_abort(struct ws_tcp *s)
 	tp->t_cb = NULL;
 	tp->t_flags &= ~TF_HANDLE;
 	if (tp->t_flags & TF_DEAD) {
-		st->tcp->nzombie++;
+		tcp_zombie_add(tp);
 	} else {
 		/* RFC 9293 3.10.5 ABORT: RST in synchronized states. */
 		if (tp->t_state != TCPS_LISTEN && TCPS_HAVERCVDSYN(tp->t_state))

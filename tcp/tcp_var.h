@@ -236,6 +236,8 @@ struct tcpcb {
 	/* Linkage. */
 	struct ws_stack *t_st;          /* the stack we belong to */
 	TAILQ_ENTRY(tcpcb) t_list;      /* every tcpcb (timers, detach) */
+	TAILQ_ENTRY(tcpcb) t_zq;        /* on sc->zombies (t_inzq) */
+	bool t_inzq;
 	LIST_ENTRY(tcpcb) t_hash;       /* 4-tuple or listen-port chain */
 	bool t_hashed;                  /* on a hash chain */
 	struct tcpcb *t_head;           /* listener we were born from */
@@ -379,7 +381,7 @@ struct tcp_softc {
 	uint32_t theapn, theapcap;      /* entries, room */
 	bool theap_lost;                /* out of memory: scan, then rebuild */
 	bool inbatch;                   /* inside a batch of received frames */
-	uint32_t nzombie;               /* dead tcpcbs waiting for tcp_reap */
+	TAILQ_HEAD(, tcpcb) zombies;    /* dead, unheld: tcp_reap frees them */
 	uint32_t norphans;              /* TF_ORPHAN connections */
 	uint64_t mem;                   /* buffer bytes charged (tcp_mem_max) */
 	uint32_t nmemwait;              /* TF_MEMWAIT connections */
@@ -398,6 +400,14 @@ struct tcp_softc {
 		uint32_t depth;         /* tcp_output() nesting; 0: off */
 	} gso;
 };
+
+/*
+ * A dead tcpcb nobody holds waits on sc->zombies for tcp_reap, so that
+ * reaping costs nothing per live connection (10,000 closing at once
+ * would otherwise make it quadratic).
+ */
+void tcp_zombie_add(struct tcpcb *tp);
+void tcp_zombie_remove(struct tcpcb *tp);
 
 static inline struct tcpcb *
 sototcpcb(const struct ws_tcp *s)

@@ -204,16 +204,23 @@ static void
 check_stack(struct ws_stack *st, const struct wt_alloc *al, bool polled)
 {
 	const struct tcpcb *tp;
-	uint32_t n = 0;
+	uint32_t n = 0, nz = 0;
 
 	FUZZ_CHECK(st->txq.count == 0 && st->txq.first == NULL);
 	FUZZ_CHECK(!st->in_call);
+
 	TAILQ_FOREACH(tp, &st->tcp->all, t_list) {
 		check_tcpcb(tp);
+		/* Exactly the dead, unheld ones wait to be reaped. */
+		FUZZ_CHECK(tp->t_inzq == ((tp->t_flags & TF_DEAD) &&
+		    !(tp->t_flags & TF_HANDLE)));
+		nz += tp->t_inzq;
 		n++;
 	}
 	FUZZ_CHECK(n == st->tcp->nconns);
-	FUZZ_CHECK(st->tcp->nzombie <= n);
+	TAILQ_FOREACH(tp, &st->tcp->zombies, t_zq)
+		nz--;
+	FUZZ_CHECK(nz == 0);
 	FUZZ_CHECK(al->live < MAX_LIVE);
 	if (polled) {
 		FUZZ_CHECK(arp_next_deadline(st) > st->now);
