@@ -538,13 +538,21 @@ tcp_output_loop(struct tcpcb *tp)
 		if (slen < 0) {
 			/*
 			 * The window shrank below what we sent: pull back
-			 * and probe (OpenBSD; RFC 9293 3.8.6.1).
+			 * and probe (OpenBSD; RFC 9293 3.8.6.1).  Only data
+			 * waits for the window: when nothing but our FIN is
+			 * outstanding, the retransmission timer resends it
+			 * (FreeBSD: only while off < sb_cc).  Pulling back
+			 * for it made the FIN below go out again on every
+			 * ACK the peer sent, with no time passing
+			 * (fuzz_stack finwait1-zero-window-fin-storm).
 			 */
 			slen = 0;
-			if (win == 0) {
+			if (win == 0 && buffered > 0) {
 				tcp_timer_disarm(tp, TCPT_REXMT);
 				tp->t_rxtshift = 0;
 				tp->snd_nxt = tp->snd_una;
+				/* No FIN at snd_una ahead of the data. */
+				off = 0;
 				if (tp->t_timer[TCPT_PERSIST] == WS_TIME_NEVER)
 					tcp_set_persist(tp);
 			}
@@ -698,8 +706,20 @@ tcp_output_loop(struct tcpcb *tp)
 				tcp_timer_arm(tp, TCPT_REXMT,
 				    tcp_rtt_rto(&tp->t_rtt));
 			}
-		} else if (SEQ_GT(tp->snd_nxt + len, tp->snd_max))
-			tp->snd_max = tp->snd_nxt + len;
+		} else {
+			/*
+			 * A persist probe: snd_nxt stays (there is no
+			 * window), but a FIN that went with the last byte is
+			 * in snd_max (FreeBSD), or the peer's ACK of it would
+			 * be "too much" and dropped (RFC 5961 5.2) forever.
+			 */
+			uint32_t xlen = len + ((flags & TH_FIN) ? 1 : 0);
+
+			if (flags & TH_FIN)
+				tp->t_flags |= TF_SENTFIN;
+			if (SEQ_GT(tp->snd_nxt + xlen, tp->snd_max))
+				tp->snd_max = tp->snd_nxt + xlen;
+		}
 		if (len > 0 || (flags & TH_FIN))
 			tcp_data_sent(tp, seq, seq + len +
 			    ((flags & TH_FIN) ? 1 : 0), osndmax);

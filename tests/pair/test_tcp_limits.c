@@ -506,6 +506,160 @@ test_zero_window_orphan(void **state)
 	assert_true(live_of(&D.alloc, D.st) <= base + 1);
 }
 
+/*
+ * A persist probe that carries the last byte carries the FIN too (it
+ * follows the last byte, as in BSD).  A peer whose window had in fact
+ * reopened takes both and acknowledges the FIN: that ACK must not look
+ * like one for data never sent (RFC 5961 5.2 would drop it, every time
+ * it came, and the FIN would never be acknowledged).
+ */
+static void
+test_zero_window_probe_fin(void **state)
+{
+	struct seg sg, o;
+	struct ws_stats s;
+
+	(void)state;
+	zero_window_conn(1);
+	assert_int_equal(ws_tcp_shutdown(D.s, WS_SHUT_WR), 0);
+	dlg_expect_none(&D); /* the FIN waits behind the byte */
+	assert_int_equal(dlg_state(D.s), WS_TCPS_FIN_WAIT_1);
+	dlg_at(&D, ws_stack_next_deadline(D.st));
+	dlg_expect(&D, TH_FIN | TH_PUSH | TH_ACK, D.rcv, D.snd, 1, &o);
+	sg = dlg_seg(TH_ACK, D.snd, D.rcv + 2);
+	dlg_send(&D, &sg);
+	s = dlg_stats(&D);
+	assert_int_equal(s.tcp.rcvacktoomuch, 0);
+	assert_int_equal(dlg_state(D.s), WS_TCPS_FIN_WAIT_2);
+	dlg_expect_none(&D);
+}
+
+/*
+ * The FIN storm (fuzz_stack finwait1-zero-window-fin-storm): B, in
+ * FIN-WAIT-1 with one byte and its FIN queued behind A's zero window,
+ * meets an A whose RCV.NXT is already one past B's SND.NXT (A took a
+ * forged FIN there).  So A acknowledges what B has not sent (RFC 9293
+ * 3.10.7.4: B answers with a rate-limited challenge ACK and drops it) and
+ * finds B's real FIN a duplicate, which it ACKs at once.  B must resend
+ * its FIN (or probe) only from its timers (RFC 9293 3.8.6.1 MUST-36, RFC
+ * 6298), never in answer to each of those ACKs: the two must not talk
+ * without virtual time passing.
+ */
+#define STORM_RCVBUF 4096
+#define STORM_MAX_SEGS 10000    /* a storm; the test stops there */
+
+static void
+tune_storm(struct ws_stack_config *cfg, int side)
+{
+	if (side == 0)
+		cfg->tcp_rcvbuf = STORM_RCVBUF;
+}
+
+/*
+ * Run the pair for `us` of virtual time like wt_pair_run(), but count
+ * the segments both sent at one instant; returns the largest count (a
+ * storm stops the run at STORM_MAX_SEGS).
+ */
+static uint64_t
+storm_run(struct wt_pair *p, uint64_t us)
+{
+	ws_time_t end = p->now + us;
+	uint64_t most = 0, at_now, before;
+
+	before = tp_stats(p->a).tcp.sndtotal + tp_stats(p->b).tcp.sndtotal;
+	for (;;) {
+		ws_time_t next;
+		uint64_t total;
+
+		ws_stack_poll(p->a, p->now);
+		ws_stack_poll(p->b, p->now);
+		total = tp_stats(p->a).tcp.sndtotal +
+		    tp_stats(p->b).tcp.sndtotal;
+		at_now = total - before;
+		if (at_now > most)
+			most = at_now;
+		if (most >= STORM_MAX_SEGS)
+			break;
+		next = ws_time_min(ws_stack_next_deadline(p->a),
+		    ws_stack_next_deadline(p->b));
+		if (next <= p->now)
+			continue;
+		if (next == WS_TIME_NEVER || next > end)
+			break;
+		p->now = next;
+		before = total;
+	}
+	return most;
+}
+
+static void
+test_finwait1_zero_window_storm(void **state)
+{
+	static uint8_t data[STORM_RCVBUF];
+	struct wt_pair P;
+	struct wt_pair_opts o = { 0 };
+	struct tp_conn cn;
+	const struct tcpcb *ta, *tb;
+	struct seg sg;
+	uint8_t buf[128];
+	size_t len;
+	uint64_t most;
+
+	(void)state;
+	o.tune = tune_storm;
+	tp_setup_ip(&P, &o);
+	tp_connect(&P, &cn);
+	ta = sototcpcb(cn.c);
+	tb = sototcpcb(cn.s);
+	/* B fills A's receive buffer exactly; A never reads. */
+	assert_int_equal(ws_tcp_send(cn.s, data, sizeof(data)),
+	    (ssize_t)sizeof(data));
+	assert_false(wt_pair_run(&P, NULL, NULL, WS_USEC_PER_SEC));
+	assert_int_equal(ws_tcp_recvavail(cn.c), sizeof(data));
+	assert_int_equal(tb->snd_wnd, 0);
+	assert_int_equal(tb->snd_una, tb->snd_max);
+	/* One byte and the FIN wait behind the zero window. */
+	assert_int_equal(ws_tcp_send(cn.s, "x", 1), 1);
+	assert_int_equal(ws_tcp_shutdown(cn.s, WS_SHUT_WR), 0);
+	assert_int_equal(storm_run(&P, 1000), 0);
+	assert_int_equal(tb->t_state, TCPS_FIN_WAIT_1);
+	assert_int_equal(tb->snd_nxt, tb->snd_una);
+
+	/* The forged FIN: at B's SND.NXT, where B's byte will go. */
+	memset(&sg, 0, sizeof(sg));
+	sg.sport = TP_PORT;
+	sg.dport = ta->t_lport;
+	sg.seq = tb->snd_nxt;
+	sg.ack = ta->snd_nxt;
+	sg.flags = TH_FIN | TH_ACK;
+	sg.win = 65535;
+	if ((ta->t_flags & TF_TSOK) == TF_TSOK) {
+		sg.opts.present = TOF_TS;
+		sg.opts.tsval = ta->ts_recent;
+		sg.opts.tsecr = ta->ts_recent; /* any echo will do */
+	}
+	len = dlg_build_from(&sg, WT_ADDR_B, WT_ADDR_A, 1, buf);
+	ws_stack_input(P.a, P.now, buf, len);
+	assert_int_equal(ta->t_state, TCPS_CLOSE_WAIT);
+	assert_int_equal(ta->rcv_nxt, tb->snd_nxt + 1);
+
+	/*
+	 * A minute of the two alone: B's persist probe (the byte, its FIN
+	 * with it), then its retransmission timer.  A handful of segments
+	 * per instant, not a storm.
+	 */
+	most = storm_run(&P, 60 * WS_USEC_PER_SEC);
+	print_message("# storm: at most %llu segments at one instant, "
+	    "B sent %llu\n", (unsigned long long)most,
+	    (unsigned long long)tp_stats(P.b).tcp.sndtotal);
+	assert_true(most <= 8);
+	assert_true(tp_stats(P.b).tcp.sndtotal < 200);
+	ws_tcp_abort(cn.c);
+	ws_tcp_abort(cn.s);
+	ws_tcp_close(cn.l);
+	assert_int_equal(wt_pair_teardown(&P), 0);
+}
+
 /* tcp_max_orphans: past it, a closing socket is reset at once. */
 static void
 tune_orphans(struct ws_stack_config *cfg)
@@ -646,6 +800,8 @@ main(void)
 		DLG_TEST(test_zero_window_unanswered),
 		DLG_TEST_TUNED(test_zero_window_persist_max, tune_persist_max),
 		DLG_TEST(test_zero_window_orphan),
+		DLG_TEST(test_zero_window_probe_fin),
+		cmocka_unit_test(test_finwait1_zero_window_storm),
 		DLG_TEST_TUNED(test_max_orphans, tune_orphans),
 		DLG_TEST_TUNED(test_mem_max, tune_mem),
 		DLG_TEST_TUNED(test_max_conns, tune_conns),

@@ -291,6 +291,44 @@ test_close_with_data(void **state)
 	dlg_expect(&D, TH_ACK, D.rcv + 15, D.snd + 1, 0, NULL);
 }
 
+/*
+ * Data and FIN out, then the peer shrinks its window to zero without
+ * acknowledging anything (RFC 9293 3.8.6: it SHOULD NOT, SHLD-14, and
+ * the sender MUST cope, MUST-34): the sender pulls back to probe the
+ * window (RFC 9293 3.8.6.1), and its FIN must stay behind the data it
+ * follows, never go out alone at SND.UNA, where a receiver missing the
+ * data would take it as the end of the stream.
+ */
+static void
+test_fin_behind_shrunk_window(void **state)
+{
+	struct seg sg, o;
+
+	(void)state;
+	dlg_to_established(&D);
+	assert_int_equal(ws_tcp_send(D.s, "last words", 10), 10);
+	dlg_expect(&D, TH_ACK | TH_PUSH, D.rcv, D.snd, 10, NULL);
+	assert_int_equal(ws_tcp_shutdown(D.s, WS_SHUT_WR), 0);
+	dlg_expect(&D, TH_FIN | TH_ACK, D.rcv + 10, D.snd, 0, NULL);
+	sg = dlg_seg(TH_ACK, D.snd, D.rcv);
+	sg.win = 0;
+	dlg_send(&D, &sg);
+	dlg_expect_none(&D);
+	/* The persist timer probes with the first byte, no FIN. */
+	dlg_at(&D, ws_stack_next_deadline(D.st));
+	dlg_expect(&D, TH_ACK, D.rcv, D.snd, 1, &o);
+	assert_memory_equal(o.buf, "l", 1);
+	/* The window reopens: the rest, and the FIN after it. */
+	sg = dlg_seg(TH_ACK, D.snd, D.rcv + 1);
+	dlg_send(&D, &sg);
+	dlg_expect(&D, TH_FIN | TH_PUSH | TH_ACK, D.rcv + 1, D.snd, 9, &o);
+	assert_memory_equal(o.buf, "ast words", 9);
+	sg = dlg_seg(TH_ACK, D.snd, D.rcv + 11);
+	dlg_send(&D, &sg);
+	dlg_expect_none(&D);
+	assert_int_equal(dlg_state(D.s), WS_TCPS_FIN_WAIT_2);
+}
+
 /* Abort: <SEQ=SND.NXT><CTL=RST>. */
 static void
 test_abort(void **state)
@@ -318,6 +356,7 @@ main(void)
 		T(test_finwait2_orphan_timeout),
 		T(test_timewait_reuse),
 		T(test_close_with_data),
+		T(test_fin_behind_shrunk_window),
 		T(test_abort),
 	};
 
