@@ -91,6 +91,7 @@ struct arp_softc {
 	uint32_t freelist;
 	uint32_t lru_head, lru_tail;
 	uint32_t count;           /* entries in use */
+	uint32_t nheld;           /* packets held over all entries */
 	ws_time_t next;           /* no entry deadline is earlier */
 	ws_time_t last_conflict;  /* RFC 5227: last time our address was claimed */
 	bool conflict_seen;
@@ -166,6 +167,14 @@ set_timer(struct arp_softc *sc, struct arp_entry *e, ws_time_t t)
 		sc->next = t;
 }
 
+/* Drop what an entry holds. */
+static void
+hold_purge(struct ws_stack *st, struct arp_entry *e)
+{
+	st->arp->nheld -= e->hold.count;
+	pktq_purge(st, &e->hold);
+}
+
 /* Remove entry i from the cache, dropping anything it still holds. */
 static void
 entry_free(struct ws_stack *st, uint32_t i)
@@ -180,7 +189,7 @@ entry_free(struct ws_stack *st, uint32_t i)
 	}
 	*pp = e->hnext;
 	lru_unlink(sc, i);
-	pktq_purge(st, &e->hold);
+	hold_purge(st, e);
 	e->state = ARPS_FREE;
 	e->timer = WS_TIME_NEVER;
 	e->hnext = sc->freelist;
@@ -313,6 +322,7 @@ entry_confirm(struct ws_stack *st, struct arp_entry *e, const uint8_t mac[6])
 	set_timer(sc, e, e->expire - ARP_REFRESH_US);
 	/* RFC 1122 2.3.2.2: transmit the queued packets, oldest first. */
 	while ((p = pktq_pop(&e->hold)) != NULL) {
+		sc->nheld--;
 		e->used = true;
 		(void)ether_output(st, p, e->mac, ETHERTYPE_IPV4);
 	}
@@ -364,7 +374,7 @@ entry_timeout(struct ws_stack *st, uint32_t i)
 		/* RFC 1122 2.3.2.1: give up, and say so for a while. */
 		STAT_INC(st, arp, timeouts);
 		STAT_ADD(st, arp, timeoutdrops, e->hold.count);
-		pktq_purge(st, &e->hold);
+		hold_purge(st, e);
 		ws_log(st, WS_LOG_INFO, "arp: %s does not answer",
 		    ws_ip4_format(e->addr, a, sizeof(a)));
 		e->state = ARPS_FAILED;
@@ -639,13 +649,17 @@ hold(struct ws_stack *st, struct arp_entry *e, struct pkt *p)
 	 * A full queue drops the newcomer, not the oldest: the first
 	 * packets to a neighbour (a SYN, say) are the ones worth keeping,
 	 * and the caller learns from WS_ENOBUFS that this one was lost.
+	 * The bound over all entries never takes an entry's first packet
+	 * (RFC 1122 2.3.2.2: keep at least one); arp_entries bounds those.
 	 */
-	if (e->hold.count >= st->cfg.arp_hold) {
+	if (e->hold.count >= st->cfg.arp_hold || (e->hold.count > 0 &&
+	    st->arp->nheld >= st->cfg.arp_hold_total)) {
 		STAT_INC(st, arp, holddrops);
 		pkt_free(st, p);
 		return WS_ENOBUFS;
 	}
 	STAT_INC(st, arp, held);
+	st->arp->nheld++;
 	pktq_push(&e->hold, p);
 	return 0;
 }

@@ -169,7 +169,13 @@ resolve_defaults(struct ws_stack_config *c)
 			c->field = (value); \
 	} while (0)
 	DEFAULT(arp_entries, 256);
-	DEFAULT(arp_hold, 16);
+	/*
+	 * As Linux's unres_qlen (~100 packets): a server's first burst of
+	 * SYN,ACKs to a client not yet resolved must not lose all but a
+	 * few and wait out a retransmission timer.
+	 */
+	DEFAULT(arp_hold, 128);
+	DEFAULT(arp_hold_total, 1024);
 	DEFAULT(reass_datagrams, 64);
 	DEFAULT(reass_bytes, 1024 * 1024);
 	DEFAULT(reass_timeout_ms, 30000);

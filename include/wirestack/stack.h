@@ -65,7 +65,8 @@ struct ws_stack_config {
 
 	/* Limits; 0 picks the default in brackets. */
 	uint32_t arp_entries;        /* [256] neighbour cache size */
-	uint32_t arp_hold;           /* [16] packets queued per unresolved entry */
+	uint32_t arp_hold;           /* [128] packets queued per unresolved entry */
+	uint32_t arp_hold_total;     /* [1024] the same over all entries */
 	uint32_t reass_datagrams;    /* [64] datagrams being reassembled */
 	uint32_t reass_bytes;        /* [1 MiB] memory for reassembly */
 	uint32_t reass_timeout_ms;   /* [30000] give up on a datagram */

@@ -62,7 +62,7 @@ struct fx {
 };
 
 struct fx_opts {
-	uint32_t entries, hold;
+	uint32_t entries, hold, hold_total;
 	bool announce;
 	enum ws_medium medium;
 };
@@ -96,6 +96,7 @@ fx_open(void **state, const struct fx_opts *o)
 	cfg.no_announce = !o->announce;
 	cfg.arp_entries = o->entries;
 	cfg.arp_hold = o->hold;
+	cfg.arp_hold_total = o->hold_total;
 	cfg.log = count_log;
 	cfg.log_ctx = fx;
 	cfg.log_level = WS_LOG_DEBUG;  /* format every message (ASan) */
@@ -134,6 +135,14 @@ static int
 setup_hold4(void **state)
 {
 	struct fx_opts o = { .hold = 4 };
+
+	return fx_open(state, &o);
+}
+
+static int
+setup_hold4_total6(void **state)
+{
+	struct fx_opts o = { .hold = 4, .hold_total = 6 };
 
 	return fx_open(state, &o);
 }
@@ -512,6 +521,38 @@ test_hold_bound_and_release_order(void **state)
 		assert_int_equal(drain(fx), 0);
 	}
 	assert_int_equal(arp_next_deadline(fx->st), T0 + 55300 * MS);
+}
+
+/*
+ * The bound over all unresolved entries: each neighbour may hold 4, all
+ * of them together 6, except that a new neighbour's first packet is
+ * always kept; packets released on resolution make room again.
+ */
+static void
+test_hold_total_bound(void **state)
+{
+	struct fx *fx = *state;
+	struct ws_stats s;
+
+	at(fx, T0);
+	for (uint8_t tag = 0; tag < 4; tag++)
+		assert_int_equal(ip_out(fx, ADDR_B, tag), 0);
+	assert_int_equal(ip_out(fx, ADDR_C, 10), 0);
+	assert_int_equal(ip_out(fx, ADDR_C, 11), 0);
+	assert_int_equal(ip_out(fx, ADDR_C, 12), WS_ENOBUFS);
+	assert_int_equal(ip_out(fx, ADDR_D, 20), 0);
+	assert_int_equal(ip_out(fx, ADDR_D, 21), WS_ENOBUFS);
+	s = stats(fx);
+	assert_int_equal(s.arp.held, 7);
+	assert_int_equal(s.arp.holddrops, 2);
+	assert_int_equal(drain(fx), 3); /* requests for B, C and D */
+
+	at(fx, T0 + 10 * MS);
+	reply_from(fx, MAC_B, ADDR_B);
+	assert_int_equal(drain(fx), 4);
+	/* B's four are out: D may queue again. */
+	assert_int_equal(ip_out(fx, ADDR_D, 22), 0);
+	assert_int_equal(stats(fx).arp.held, 8);
 }
 
 /* Freeing the stack frees packets still held on entries. */
@@ -1204,6 +1245,7 @@ main(void)
 		T(test_medium_ip, setup_ip),
 		T(test_request_backoff_and_failure, setup),
 		T(test_hold_bound_and_release_order, setup_hold4),
+		T(test_hold_total_bound, setup_hold4_total6),
 		T(test_detach_frees_held, setup),
 		T(test_unsolicited_reply_creates_nothing, setup),
 		T(test_request_for_other_ignored, setup),
