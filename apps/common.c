@@ -229,26 +229,43 @@ host_addr(uint32_t addr, uint8_t plen)
 	return true;
 }
 
-static void
-install_signals(struct app *a)
+void
+app_signals(struct app *a, sigset_t *waitmask)
 {
+	static const int stops[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
+	sigset_t blocked;
 	int p[2];
 
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-		app_die(a, APP_EXIT_FAIL, "pipe: %s", strerror(errno));
-	a->sigfd = p[0];
-	sigpipe_w = p[1];
+	if (waitmask == NULL) {
+		if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+			app_die(a, APP_EXIT_FAIL, "pipe: %s", strerror(errno));
+		a->sigfd = p[0];
+		sigpipe_w = p[1];
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&blocked);
 	/* No SA_RESTART: poll(2) returns EINTR and the loop looks. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	/* A closed stdout shows up as EPIPE from write(2), not a signal. */
-	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+		sigaction(stops[i], &sa, NULL);
+		sigaddset(&blocked, stops[i]);
+	}
+	if (waitmask == NULL) {
+		sigaction(SIGUSR1, &sa, NULL);
+		/* A closed stdout shows up as EPIPE from write(2), not a
+		 * signal. */
+		signal(SIGPIPE, SIG_IGN);
+		return;
+	}
+	/*
+	 * Blocked except inside ppoll(2): a signal that arrives between
+	 * app_stopping() and the wait interrupts the wait, so none is missed.
+	 */
+	sigprocmask(SIG_BLOCK, &blocked, waitmask);
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		sigdelset(waitmask, stops[i]);
 }
 
 /* Ethernet mode (-i given): --ip is required; --gw and --mac optional. */
@@ -501,7 +518,7 @@ app_init(struct app *a, enum app_kind kind, int argc, char **argv)
 			    "for %s use -i IFACE --ip ADDR/PREFIX",
 			    a->o.peer_host);
 	}
-	install_signals(a);
+	app_signals(a, NULL);
 }
 
 bool
@@ -1034,11 +1051,13 @@ app_init_dev(struct app *a, enum app_kind kind, const char *prog,
 	a->reserve_fd = -1;
 	a->o.verbose = d->verbose;
 	a->o.pcap_path = d->pcap;
+	a->o.user = d->user;
+	a->o.no_seccomp = d->no_seccomp;
 	a->o.ifname = d->ifname;
 	if (d->ifname == NULL)
 		bad_usage(a, "-i IFACE is required (Ethernet mode)");
 	check_ether_args(a, d->ip, d->gw, d->mac);
-	install_signals(a);
+	app_signals(a, NULL);
 }
 
 const char *

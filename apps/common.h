@@ -9,6 +9,7 @@
 #define WS_APPS_COMMON_H
 
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +103,8 @@ struct app_devargs {
 	const char *mac;         /* --mac */
 	const char *pcap;        /* --pcap */
 	int verbose;             /* -v count */
+	const char *user;        /* --user; NULL: "nobody" when root */
+	bool no_seccomp;         /* --no-seccomp */
 };
 
 /*
@@ -111,6 +114,17 @@ struct app_devargs {
  */
 void app_init_dev(struct app *a, enum app_kind kind, const char *prog,
     const struct app_devargs *d, void (*synopsis_fn)(FILE *f));
+
+/*
+ * Catch SIGINT, SIGTERM and SIGHUP (stop: app_stopping() returns true
+ * from then on).  app_init() and app_init_dev() call it with waitmask
+ * NULL: each signal then also makes a->sigfd (a self-pipe) readable, to
+ * wake poll(2), SIGUSR1 asks for the report, and SIGPIPE is ignored.
+ * With a waitmask (impair, which waits in ppoll(2) and has no report),
+ * the three are blocked instead and *waitmask is the mask for ppoll(2),
+ * which unblocks them only while it waits.
+ */
+void app_signals(struct app *a, sigset_t *waitmask);
 
 /* The program's name from argv[0] ("wirestack-iperf"), or fallback. */
 const char *app_prog_name(const char *argv0, const char *fallback);

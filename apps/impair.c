@@ -70,7 +70,7 @@ struct dir {
 };
 
 struct impair {
-	struct app app;         /* for the messages and signals only */
+	struct app app;         /* messages, signals and the sandbox */
 	const char *ifa, *ifb;
 	uint64_t delay_us, jitter_us;
 	uint64_t rate_bps;      /* 0: unlimited */
@@ -92,7 +92,8 @@ synopsis(FILE *f)
 	fprintf(f,
 "usage: %s [--delay MS] [--jitter MS] [--rate RATE] [--loss PCT]\n"
 "              [--duplicate PCT] [--reorder PCT] [--corrupt PCT] [--seed N]\n"
-"              [--limit FRAMES] [-v] IFACE_A IFACE_B\n", prog_name);
+"              [--limit FRAMES] [--user NAME] [--no-seccomp] [-v]\n"
+"              IFACE_A IFACE_B\n", prog_name);
 }
 
 static void
@@ -114,6 +115,9 @@ usage(FILE *f)
 "      --seed N         seed for every random choice (default 1)\n"
 "      --limit FRAMES   frames queued per direction before tail drop\n"
 "                       (default %d)\n"
+"      --user NAME      run as NAME once both interfaces are open (default\n"
+"                       nobody when started as root)\n"
+"      --no-seccomp     do not install the seccomp system call filter\n"
 "  -v, --verbose        print counters every second (and at exit anyway)\n"
 "  -h, --help           this text\n"
 "\n"
@@ -185,7 +189,7 @@ parse_rate(const char *s)
 
 enum {
 	OPT_DELAY = 256, OPT_JITTER, OPT_RATE, OPT_LOSS, OPT_DUP, OPT_REORDER,
-	OPT_CORRUPT, OPT_SEED, OPT_LIMIT,
+	OPT_CORRUPT, OPT_SEED, OPT_LIMIT, OPT_USER, OPT_NO_SECCOMP,
 };
 
 static void
@@ -201,6 +205,8 @@ parse_args(struct impair *im, int argc, char **argv)
 		{ "corrupt", required_argument, NULL, OPT_CORRUPT },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -208,6 +214,10 @@ parse_args(struct impair *im, int argc, char **argv)
 	int c;
 
 	prog_name = app_prog_name(argv[0], "impair");
+	im->app.prog = prog_name;
+	im->app.sigfd = -1;     /* ppoll(2) masks, no self-pipe */
+	im->app.reserve_fd = -1;
+	im->app.stats_fd = -1;
 	im->fault.seed = 1;
 	im->limit = DEFAULT_LIMIT;
 	im->queue_bytes = DEFAULT_QUEUE_BYTES;
@@ -248,6 +258,14 @@ parse_args(struct impair *im, int argc, char **argv)
 			im->limit = (uint32_t)parse_num("limit", optarg, 1,
 			    10000000);
 			break;
+		case OPT_USER:
+			if (optarg[0] == '\0')
+				bad_usage("--user needs a user name");
+			im->app.o.user = optarg;
+			break;
+		case OPT_NO_SECCOMP:
+			im->app.o.no_seccomp = true;
+			break;
 		case 'v':
 			im->verbose++;
 			break;
@@ -269,6 +287,7 @@ parse_args(struct impair *im, int argc, char **argv)
 	im->ifb = argv[optind + 1];
 	if (strcmp(im->ifa, im->ifb) == 0)
 		bad_usage("IFACE_A and IFACE_B must differ");
+	im->app.o.verbose = im->verbose;
 	im->have_fault = im->fault.drop > 0 || im->fault.duplicate > 0 ||
 	    im->fault.reorder > 0 || im->fault.corrupt > 0;
 }
@@ -470,22 +489,12 @@ open_link(const char *ifname)
 	return l;
 }
 
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int signo)
-{
-	(void)signo;
-	stop = 1;
-}
-
 int
 main(int argc, char **argv)
 {
 	static struct impair imp;
 	struct impair *im = &imp;
-	struct sigaction sa;
-	sigset_t blocked, waitmask;
+	sigset_t waitmask;
 	ws_time_t next_print;
 
 	parse_args(im, argc, argv);
@@ -519,21 +528,10 @@ main(int argc, char **argv)
 		d->rng[1] = (seed + 7) * 0xbf58476d1ce4e5b9ULL | 1;
 	}
 
-	/* Signals are blocked except inside ppoll, so none is missed. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigemptyset(&blocked);
-	sigaddset(&blocked, SIGINT);
-	sigaddset(&blocked, SIGTERM);
-	sigaddset(&blocked, SIGHUP);
-	sigprocmask(SIG_BLOCK, &blocked, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGHUP);
+	/* Blocked except inside ppoll, so none is missed. */
+	app_signals(&im->app, &waitmask);
+	/* Both interfaces are open: nothing privileged is left to do. */
+	app_sandbox(&im->app);
 
 	fprintf(stderr, "%s: bridging %s <-> %s: delay %.3f ms, jitter %.3f ms, "
 	    "rate %s%" PRIu64 " bit/s, loss %g%%, duplicate %g%%, reorder %g%%, "
@@ -543,7 +541,7 @@ main(int argc, char **argv)
 	    im->fault.drop * 100, im->fault.duplicate * 100,
 	    im->fault.reorder * 100, im->fault.corrupt * 100, im->fault.seed);
 	next_print = ws_clock_now() + WS_USEC_PER_SEC;
-	while (!stop) {
+	while (!app_stopping(&im->app)) {
 		struct pollfd pfd[2] = {
 			{ .fd = ws_link_fd(im->la), .events = POLLIN },
 			{ .fd = ws_link_fd(im->lb), .events = POLLIN },

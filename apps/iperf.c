@@ -196,6 +196,9 @@ usage(FILE *f)
 "      --gw ADDR          next hop for destinations off the prefix\n"
 "      --mac MAC          wirestack's MAC (default: the interface's own)\n"
 "      --pcap FILE        write every frame sent and received to FILE\n"
+"      --user NAME        run as NAME once the device is open (default nobody\n"
+"                         when started as root)\n"
+"      --no-seccomp       do not install the seccomp system call filter\n"
 "  -v, --verbose          print the stack's counters at exit\n"
 "  -h, --help             this text\n");
 }
@@ -272,7 +275,8 @@ parse_int(const char *s, long lo, long hi, long *out)
 }
 
 enum {
-	OPT_IP = 256, OPT_GW, OPT_MAC, OPT_PCAP, OPT_INTERVAL,
+	OPT_IP = 256, OPT_GW, OPT_MAC, OPT_PCAP, OPT_INTERVAL, OPT_USER,
+	OPT_NO_SECCOMP,
 };
 
 static void
@@ -295,6 +299,8 @@ parse_args(struct iperf *ip, int argc, char **argv)
 		{ "gw", required_argument, NULL, OPT_GW },
 		{ "mac", required_argument, NULL, OPT_MAC },
 		{ "pcap", required_argument, NULL, OPT_PCAP },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -398,6 +404,14 @@ parse_args(struct iperf *ip, int argc, char **argv)
 			break;
 		case OPT_PCAP:
 			d.pcap = optarg;
+			break;
+		case OPT_USER:
+			if (optarg[0] == '\0')
+				bad_usage(prog, "--user needs a user name");
+			d.user = optarg;
+			break;
+		case OPT_NO_SECCOMP:
+			d.no_seccomp = true;
 			break;
 		case 'v':
 			d.verbose++;
@@ -1603,6 +1617,8 @@ main(int argc, char **argv)
 		app_die(a, APP_EXIT_FAIL, "out of memory");
 	for (size_t i = 0; i < MAX_BLKSIZE; i++)
 		ip->blk[i] = (uint8_t)(i * 2654435761u >> 24);
+	/* The device is open: from here on the stack only. */
+	app_sandbox(a);
 
 	if (ip->server) {
 		ip->listener = client_socket(ip);

@@ -13,7 +13,9 @@
  *     emptied;
  *  3. no_new_privs is set, so no execve(2) can gain anything back;
  *  4. a seccomp filter allows only the system calls the event loop needs
- *     (no open, no socket, no exec); anything else kills the process.
+ *     (no socket, no exec); open(2) and openat(2) fail with EACCES (for
+ *     libpcap, which tries sysfs in promiscuous mode), anything else
+ *     kills the process.
  *
  * Each step is verified (setuid(0) must fail, the capability sets must
  * read back empty).  The nftables table is removed by a keeper process

@@ -2,10 +2,10 @@
  * Counters and connections for people (netstat -s, ss -ti) and for
  * programs (JSON, through jansson).
  *
- * The counter table names and describes every field of struct ws_stats.
- * A field added to <wirestack/stats.h> without an entry here is still
- * shown, as "counter #N" of its layer, so nothing the stack counts is
- * ever hidden; the table is the place to give it a name.
+ * The counters' names and descriptions come from the library
+ * (ws_stats_foreach(), ws_link_stats_foreach()), which has them from the
+ * same lists as the structs: a counter added to <wirestack/stats.h> is
+ * shown here with no change to this file.
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -26,257 +26,48 @@
 
 #include "apps/report.h"
 
-enum layer { L_ETHER, L_ARP, L_IP4, L_ICMP, L_TCP, L_COUNT };
-
+/* netstat -s headings, by struct ws_stats member. */
 static const struct {
-	const char *title;   /* netstat -s heading */
-	const char *key;     /* JSON object name */
-	size_t off, size;
-} layers[L_COUNT] = {
-	{ "Ethernet", "ether", offsetof(struct ws_stats, ether),
-	    sizeof(struct ws_ether_stats) },
-	{ "Arp", "arp", offsetof(struct ws_stats, arp),
-	    sizeof(struct ws_arp_stats) },
-	{ "Ip", "ip4", offsetof(struct ws_stats, ip4),
-	    sizeof(struct ws_ip4_stats) },
-	{ "Icmp", "icmp", offsetof(struct ws_stats, icmp),
-	    sizeof(struct ws_icmp_stats) },
-	{ "Tcp", "tcp", offsetof(struct ws_stats, tcp),
-	    sizeof(struct ws_tcp_stats) },
+	const char *layer;
+	const char *title;
+} titles[] = {
+	{ "ether", "Ethernet" },
+	{ "arp", "Arp" },
+	{ "ip4", "Ip" },
+	{ "icmp", "Icmp" },
+	{ "tcp", "Tcp" },
 };
 
-#define C(l, L, field, text) \
-	{ L, #field, offsetof(struct ws_##l##_stats, field), text }
-static const struct counter {
-	enum layer layer;
-	const char *name;
-	size_t off;          /* within the layer's struct */
-	const char *text;    /* follows the number */
-} counters[] = {
-	C(ether, L_ETHER, ipackets, "frames received"),
-	C(ether, L_ETHER, opackets, "frames sent"),
-	C(ether, L_ETHER, tooshort, "frames shorter than an Ethernet header"),
-	C(ether, L_ETHER, notforus, "frames for another MAC"),
-	C(ether, L_ETHER, unknowntype, "frames with an unknown EtherType "
-	    "(802.3/LLC too)"),
-	C(ether, L_ETHER, badsrc, "frames from a multicast source address"),
-	C(ether, L_ETHER, ownsrc, "own frames looped back by the capture"),
-	C(ether, L_ETHER, oerrors, "frames refused by the device"),
-	C(ether, L_ETHER, odropped, "frames not sent (no headroom, not an "
-	    "Ethernet device)"),
-
-	C(arp, L_ARP, rxtotal, "ARP packets received"),
-	C(arp, L_ARP, rxrequests, "requests received"),
-	C(arp, L_ARP, rxreplies, "replies received"),
-	C(arp, L_ARP, txrequests, "requests sent"),
-	C(arp, L_ARP, txreplies, "replies sent"),
-	C(arp, L_ARP, txannounce, "gratuitous announcements sent"),
-	C(arp, L_ARP, badlen, "packets with bad lengths"),
-	C(arp, L_ARP, badtype, "packets not for Ethernet/IPv4"),
-	C(arp, L_ARP, badop, "packets neither request nor reply"),
-	C(arp, L_ARP, badaddr, "packets from a broadcast, multicast or our "
-	    "own address"),
-	C(arp, L_ARP, dupip, "packets claiming our address"),
-	C(arp, L_ARP, notforus, "packets for another address"),
-	C(arp, L_ARP, held, "packets held awaiting resolution"),
-	C(arp, L_ARP, holddrops, "packets dropped: hold queue full"),
-	C(arp, L_ARP, timeouts, "resolutions failed"),
-	C(arp, L_ARP, timeoutdrops, "packets dropped when resolution failed"),
-	C(arp, L_ARP, cachefull, "times no cache slot was free"),
-	C(arp, L_ARP, learned, "entries learned or updated"),
-	C(arp, L_ARP, changed, "neighbour MAC changes"),
-	C(arp, L_ARP, refreshes, "refresh requests for entries in use"),
-	C(arp, L_ARP, expired, "entries expired"),
-	C(arp, L_ARP, evicted, "entries evicted to make room"),
-	C(arp, L_ARP, unreach, "packets refused: resolution failed recently"),
-	C(arp, L_ARP, rxprobes, "RFC 5227 probes received"),
-	C(arp, L_ARP, defends, "announcements defending our address"),
-	C(arp, L_ARP, badnexthop, "packets to an unresolvable next hop"),
-	C(arp, L_ARP, nomem, "packets not sent for lack of memory"),
-
-	C(ip4, L_IP4, total, "total packets received"),
-	C(ip4, L_IP4, tooshort, "packets shorter than a header"),
-	C(ip4, L_IP4, badvers, "packets with a version other than 4"),
-	C(ip4, L_IP4, badhlen, "packets with a bad header length"),
-	C(ip4, L_IP4, badlen, "packets with a bad total length"),
-	C(ip4, L_IP4, badsum, "packets with a bad header checksum"),
-	C(ip4, L_IP4, badoptions, "packets with malformed options"),
-	C(ip4, L_IP4, badaddr, "packets with a martian address"),
-	C(ip4, L_IP4, notforus, "packets for another address"),
-	C(ip4, L_IP4, noproto, "packets for an unknown protocol"),
-	C(ip4, L_IP4, delivered, "incoming packets delivered"),
-	C(ip4, L_IP4, fragments, "fragments received"),
-	C(ip4, L_IP4, fragdropped, "fragments dropped"),
-	C(ip4, L_IP4, fragtimeout, "fragments dropped after timeout"),
-	C(ip4, L_IP4, reassembled, "packets reassembled ok"),
-	C(ip4, L_IP4, localout, "requests sent out"),
-	C(ip4, L_IP4, noroute, "packets without a route"),
-	C(ip4, L_IP4, toolong, "packets too large for the MTU with DF set"),
-	C(ip4, L_IP4, odropped, "outgoing packets dropped"),
-	C(ip4, L_IP4, fragdup, "duplicate fragments ignored"),
-	C(ip4, L_IP4, fragoverlap, "packets dropped for overlapping "
-	    "fragments"),
-	C(ip4, L_IP4, fragtoolong, "packets dropped: reassembled over 65535 "
-	    "bytes"),
-	C(ip4, L_IP4, fraglimit, "fragments dropped: reassembly limits"),
-	C(ip4, L_IP4, reassfail, "reassemblies failed"),
-	C(ip4, L_IP4, reasstimeout, "reassemblies timed out"),
-	C(ip4, L_IP4, fragmented, "packets fragmented ok"),
-	C(ip4, L_IP4, ofragments, "fragments created"),
-	C(ip4, L_IP4, srcroute, "source-routed packets dropped"),
-
-	C(icmp, L_ICMP, total, "ICMP messages received"),
-	C(icmp, L_ICMP, tooshort, "messages too short"),
-	C(icmp, L_ICMP, badsum, "messages with a bad checksum"),
-	C(icmp, L_ICMP, badcode, "messages with an unknown type or code"),
-	C(icmp, L_ICMP, echo, "echo requests received"),
-	C(icmp, L_ICMP, echoreply, "echo replies sent"),
-	C(icmp, L_ICMP, unreach, "destination unreachable received"),
-	C(icmp, L_ICMP, fragneeded, "fragmentation needed received"),
-	C(icmp, L_ICMP, ratelimited, "replies suppressed by the rate limit"),
-	C(icmp, L_ICMP, outerrors, "error messages sent"),
-	C(icmp, L_ICMP, echoreply_rcvd, "echo replies received"),
-	C(icmp, L_ICMP, echo_sent, "echo requests sent"),
-	C(icmp, L_ICMP, timxceed, "time exceeded received"),
-	C(icmp, L_ICMP, paramprob, "parameter problems received"),
-	C(icmp, L_ICMP, badquote, "errors quoting a bad or foreign datagram"),
-	C(icmp, L_ICMP, ctlinput, "errors passed to TCP"),
-	C(icmp, L_ICMP, ignored, "messages ignored (redirect, ...)"),
-	C(icmp, L_ICMP, odropped, "messages not sent"),
-
-	C(tcp, L_TCP, connattempt, "active connection openings"),
-	C(tcp, L_TCP, accepts, "passive connection openings"),
-	C(tcp, L_TCP, connects, "connections established"),
-	C(tcp, L_TCP, conndrops, "failed connection attempts"),
-	C(tcp, L_TCP, drops, "connections dropped"),
-	C(tcp, L_TCP, closed, "connections closed"),
-	C(tcp, L_TCP, rcvtotal, "segments received"),
-	C(tcp, L_TCP, sndtotal, "segments sent out"),
-	C(tcp, L_TCP, rcvshort, "segments shorter than a header"),
-	C(tcp, L_TCP, rcvbadoff, "segments with a bad data offset"),
-	C(tcp, L_TCP, rcvbadsum, "bad segments received (checksum)"),
-	C(tcp, L_TCP, rcvbadopt, "segments with malformed options"),
-	C(tcp, L_TCP, rcvnoport, "segments for no socket (answered with "
-	    "RST)"),
-	C(tcp, L_TCP, rcvpack, "data segments received in sequence"),
-	C(tcp, L_TCP, rcvbyte, "data bytes received in sequence"),
-	C(tcp, L_TCP, rcvduppack, "duplicate segments received"),
-	C(tcp, L_TCP, rcvdupbyte, "duplicate bytes received"),
-	C(tcp, L_TCP, rcvoopack, "out-of-order segments queued"),
-	C(tcp, L_TCP, rcvoobyte, "out-of-order bytes queued"),
-	C(tcp, L_TCP, rcvoodrop, "out-of-order segments dropped (queue "
-	    "full)"),
-	C(tcp, L_TCP, rcvpackafterwin, "segments with data beyond the "
-	    "window"),
-	C(tcp, L_TCP, rcvafterclose, "segments with data after close"),
-	C(tcp, L_TCP, rcvacktoomuch, "ACKs for unsent data"),
-	C(tcp, L_TCP, rcvdupack, "duplicate ACKs received"),
-	C(tcp, L_TCP, rcvwinprobe, "window probes received"),
-	C(tcp, L_TCP, rcvwinupd, "window updates received"),
-	C(tcp, L_TCP, rcvbadrst, "RSTs ignored (outside the window)"),
-	C(tcp, L_TCP, rcvpawsdrop, "segments dropped by PAWS"),
-	C(tcp, L_TCP, sndpack, "data segments sent"),
-	C(tcp, L_TCP, sndbyte, "data bytes sent"),
-	C(tcp, L_TCP, sndrexmitpack, "segments retransmitted"),
-	C(tcp, L_TCP, sndrexmitbyte, "bytes retransmitted"),
-	C(tcp, L_TCP, sndacks, "pure ACKs sent"),
-	C(tcp, L_TCP, snddelack, "delayed ACKs sent"),
-	C(tcp, L_TCP, sndprobe, "window probes sent"),
-	C(tcp, L_TCP, sndwinupd, "window updates sent"),
-	C(tcp, L_TCP, sndrst, "resets sent"),
-	C(tcp, L_TCP, sndctrl, "control segments sent (SYN, FIN, RST)"),
-	C(tcp, L_TCP, sndgso, "super-segments handed to segmentation offload"),
-	C(tcp, L_TCP, sndgsosegs, "segments carried in super-segments"),
-	C(tcp, L_TCP, listendrop, "SYNs to LISTEN sockets dropped (backlog "
-	    "full)"),
-	C(tcp, L_TCP, timeoutdrop, "connections dropped by retransmit "
-	    "timeout"),
-	C(tcp, L_TCP, keeptimeo, "keepalive timeouts"),
-	C(tcp, L_TCP, keepprobe, "keepalive probes sent"),
-	C(tcp, L_TCP, keepdrops, "connections dropped by keepalive"),
-	C(tcp, L_TCP, persisttimeo, "persist timeouts"),
-	C(tcp, L_TCP, persistdrop, "connections dropped in persist"),
-	C(tcp, L_TCP, rexmttimeo, "retransmission timeouts"),
-	C(tcp, L_TCP, segstimed, "segments timed for RTT"),
-	C(tcp, L_TCP, rttupdated, "RTT samples taken"),
-	C(tcp, L_TCP, challengeack, "challenge ACKs sent (RFC 5961)"),
-	C(tcp, L_TCP, challengelimit, "challenge ACKs suppressed by the rate "
-	    "limit"),
-	C(tcp, L_TCP, fastrexmit, "fast retransmits"),
-	C(tcp, L_TCP, sackrecovery, "SACK recovery episodes"),
-	C(tcp, L_TCP, rackdetect, "losses detected by RACK"),
-	C(tcp, L_TCP, tlp, "tail loss probes sent"),
-	C(tcp, L_TCP, spurious_undo, "spurious retransmissions undone "
-	    "(D-SACK)"),
-	C(tcp, L_TCP, twreuse, "TIME_WAIT connections reused"),
-	C(tcp, L_TCP, nomem, "segments dropped for lack of memory or a "
-	    "limit"),
-	C(tcp, L_TCP, rcvdrop, "segments dropped silently"),
-	C(tcp, L_TCP, rcvdropack, "segments dropped and answered with an "
-	    "ACK"),
-	C(tcp, L_TCP, rcvdroprst, "segments dropped and answered with a "
-	    "RST"),
-	C(tcp, L_TCP, rcvsack, "ACKs carrying SACK blocks"),
-	C(tcp, L_TCP, rcvdsack, "D-SACK blocks received (RFC 2883)"),
-	C(tcp, L_TCP, snddsack, "D-SACK blocks sent"),
-	C(tcp, L_TCP, sackreneg, "times the peer discarded SACKed data"),
-	C(tcp, L_TCP, limitedxmit, "limited transmit sends (RFC 3042)"),
-	C(tcp, L_TCP, tlploss, "losses repaired by a tail loss probe"),
-	C(tcp, L_TCP, pmtuupdate, "MSS reductions by ICMP (RFC 1191)"),
-	C(tcp, L_TCP, sbfail, "SACK scoreboard allocation failures"),
-	C(tcp, L_TCP, oowlimited, "ACKs to bad segments held back (rate limit)"),
-	C(tcp, L_TCP, syncookies_sent, "SYN cookies sent"),
-	C(tcp, L_TCP, syncookies_recv, "valid SYN cookies received"),
-	C(tcp, L_TCP, syncookies_failed, "ACKs with a bad SYN cookie"),
-	C(tcp, L_TCP, synbacklogdrop, "SYNs dropped: half-open queue full"),
-	C(tcp, L_TCP, listenoverflow, "SYNs/ACKs dropped: accept queue full"),
-	C(tcp, L_TCP, connlimit, "connections refused: connection limit"),
-	C(tcp, L_TCP, memlimit, "buffer allocations refused: memory limit"),
-	C(tcp, L_TCP, orphanlimit, "orphans reset: too many"),
-	C(tcp, L_TCP, orphandrop, "orphans dropped after their retries"),
-	C(tcp, L_TCP, persistlimit, "connections dropped: zero window too long"),
-};
-#undef C
-
-#define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
-#define LINK_STAT(f, text) { #f, offsetof(struct ws_link_stats, f), text }
-static const struct {
-	const char *name;
-	size_t off;
-	const char *text;
-} link_counters[] = {
-	LINK_STAT(rx_frames, "frames received"),
-	LINK_STAT(rx_bytes, "bytes received"),
-	LINK_STAT(tx_frames, "frames sent"),
-	LINK_STAT(tx_bytes, "bytes sent"),
-	LINK_STAT(tx_errors, "send errors"),
-	LINK_STAT(rx_dropped, "frames dropped by the device (kernel, "
-	    "queue)"),
-	LINK_STAT(fault_dropped, "frames dropped on purpose (--loss)"),
-	LINK_STAT(fault_duplicated, "frames duplicated on purpose (--dup)"),
-	LINK_STAT(fault_reordered, "frames reordered on purpose (--reorder)"),
-	LINK_STAT(fault_corrupted, "frames corrupted on purpose "
-	    "(--corrupt)"),
-};
-#undef LINK_STAT
-
-static uint64_t
-load64(const void *base, size_t off)
+static const char *
+layer_title(const char *layer)
 {
-	uint64_t v;
-
-	memcpy(&v, (const char *)base + off, sizeof(v));
-	return v;
+	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+		if (strcmp(titles[i].layer, layer) == 0)
+			return titles[i].title;
+	return layer; /* a layer added since: still shown, by its name */
 }
 
-/* The table entry for the field at `off` of layer l, or NULL. */
-static const struct counter *
-find_counter(enum layer l, size_t off)
+/* netstat -s: the non-zero counters under their layer's heading. */
+struct text_walk {
+	FILE *f;
+	const char *titled;   /* the layer whose heading is printed */
+	const char *heading;  /* for a device: its own heading; else NULL */
+};
+
+static int
+print_counter(void *arg, const struct ws_stat *c)
 {
-	for (size_t i = 0; i < NCOUNTERS; i++)
-		if (counters[i].layer == l && counters[i].off == off)
-			return &counters[i];
-	return NULL;
+	struct text_walk *w = arg;
+
+	if (c->value == 0)
+		return 0;
+	if (w->titled != c->layer) {
+		w->titled = c->layer;
+		fprintf(w->f, "%s:\n", w->heading != NULL ? w->heading :
+		    layer_title(c->layer));
+	}
+	fprintf(w->f, "    %" PRIu64 " %s\n", c->value, c->desc);
+	return 0;
 }
 
 const char *
@@ -301,56 +92,20 @@ report_state_name(enum ws_tcp_state s)
 static void
 print_counters(FILE *f, const struct ws_stats *s)
 {
-	for (int l = 0; l < L_COUNT; l++) {
-		const char *base = (const char *)s + layers[l].off;
-		bool title = false;
+	struct text_walk w = { f, NULL, NULL };
 
-		/*
-		 * Table order first (it groups related counters), then any
-		 * field the table does not know yet, by position.
-		 */
-		for (size_t i = 0; i < NCOUNTERS; i++) {
-			uint64_t v;
-
-			if (counters[i].layer != (enum layer)l ||
-			    counters[i].off + 8 > layers[l].size ||
-			    (v = load64(base, counters[i].off)) == 0)
-				continue;
-			if (!title)
-				fprintf(f, "%s:\n", layers[l].title);
-			title = true;
-			fprintf(f, "    %" PRIu64 " %s\n", v, counters[i].text);
-		}
-		for (size_t off = 0; off + 8 <= layers[l].size; off += 8) {
-			uint64_t v = load64(base, off);
-
-			if (v == 0 || find_counter((enum layer)l, off) != NULL)
-				continue;
-			if (!title)
-				fprintf(f, "%s:\n", layers[l].title);
-			title = true;
-			fprintf(f, "    %" PRIu64 " (%s counter #%zu)\n", v,
-			    layers[l].key, off / 8);
-		}
-	}
+	(void)ws_stats_foreach(s, print_counter, &w);
 }
 
 static void
 print_link(FILE *f, const struct ws_link *l)
 {
-	bool title = false;
+	char heading[128];
+	struct text_walk w = { f, NULL, heading };
 
-	for (size_t i = 0; i < sizeof(link_counters) / sizeof(link_counters[0]);
-	    i++) {
-		uint64_t v = load64(&l->stats, link_counters[i].off);
-
-		if (v == 0)
-			continue;
-		if (!title)
-			fprintf(f, "Link (%s, %s):\n", l->name, l->ops->kind);
-		title = true;
-		fprintf(f, "    %" PRIu64 " %s\n", v, link_counters[i].text);
-	}
+	snprintf(heading, sizeof(heading), "Link (%s, %s)", l->name,
+	    l->ops->kind);
+	(void)ws_link_stats_foreach(&l->stats, print_counter, &w);
 }
 
 static const char *
@@ -465,36 +220,34 @@ set(json_t *obj, const char *key, json_t *v)
 	return v != NULL && json_object_set_new(obj, key, v) == 0;
 }
 
+/* Each counter into its layer's object (created on first use). */
+static int
+json_counter(void *arg, const struct ws_stat *c)
+{
+	json_t *all = arg, *o = json_object_get(all, c->layer);
+
+	if (o == NULL && !set(all, c->layer, o = json_object()))
+		return -1;
+	return set(o, c->name, json_integer((json_int_t)c->value)) ? 0 : -1;
+}
+
 static json_t *
 json_counters(const struct ws_stats *s)
 {
 	json_t *all = json_object();
 
-	if (all == NULL)
-		return NULL;
-	for (int l = 0; l < L_COUNT; l++) {
-		const char *base = (const char *)s + layers[l].off;
-		json_t *o = json_object();
-
-		if (!set(all, layers[l].key, o))
-			goto fail;
-		for (size_t off = 0; off + 8 <= layers[l].size; off += 8) {
-			const struct counter *c = find_counter((enum layer)l,
-			    off);
-			char name[32];
-
-			if (c == NULL)
-				snprintf(name, sizeof(name), "counter_%zu",
-				    off / 8);
-			if (!set(o, c != NULL ? c->name : name,
-			    json_integer((json_int_t)load64(base, off))))
-				goto fail;
-		}
+	if (all != NULL && ws_stats_foreach(s, json_counter, all) != 0) {
+		json_decref(all);
+		all = NULL;
 	}
 	return all;
-fail:
-	json_decref(all);
-	return NULL;
+}
+
+/* A device's counters go straight into its object (layer "link"). */
+static int
+json_link_counter(void *arg, const struct ws_stat *c)
+{
+	return set(arg, c->name, json_integer((json_int_t)c->value)) ? 0 : -1;
 }
 
 static json_t *
@@ -505,17 +258,12 @@ json_link(const struct ws_link *l)
 	if (o == NULL)
 		return NULL;
 	if (!set(o, "name", json_string(l->name)) ||
-	    !set(o, "kind", json_string(l->ops->kind)))
-		goto fail;
-	for (size_t i = 0; i < sizeof(link_counters) / sizeof(link_counters[0]);
-	    i++)
-		if (!set(o, link_counters[i].name, json_integer((json_int_t)
-		    load64(&l->stats, link_counters[i].off))))
-			goto fail;
+	    !set(o, "kind", json_string(l->ops->kind)) ||
+	    ws_link_stats_foreach(&l->stats, json_link_counter, o) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
-fail:
-	json_decref(o);
-	return NULL;
 }
 
 static json_t *

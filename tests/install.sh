@@ -6,8 +6,10 @@
 #      headers and library through pkg-config, and runs (--selftest: two
 #      stacks over an in-memory link, no privileges needed);
 #   3. every installed man page renders without a warning (mandoc -Tlint,
-#      else groff -ww), and "man 1 wirestack-server" finds its page;
-#   4. "make uninstall" leaves no file behind.
+#      else groff -ww), "man 1 wirestack-server" finds its page, every
+#      exported function has a link to its section 3 page (the list the
+#      build made, man3-links.txt) and "man ws_tcp_open" renders through it;
+#   4. "make uninstall" leaves no file (and no link) behind.
 #
 # Usage: tests/install.sh [BUILDDIR]   (default: the current directory)
 # Exit status: 0 pass, 1 fail, 99 the harness itself failed.
@@ -98,10 +100,25 @@ if command -v man >/dev/null 2>&1; then
 	    grep -q 'wirestack-server' || fail "man 1 wirestack-server"
 	MANWIDTH=80 man -M "$MANDIR" 3 wirestack_tcp 2>/dev/null |
 	    grep -q 'ws_tcp_open' || fail "man 3 wirestack_tcp"
-	say "man 1 wirestack-server, man 3 wirestack_tcp: ok"
+	MANWIDTH=80 man -M "$MANDIR" ws_tcp_open 2>/dev/null |
+	    grep -q 'ws_tcp_connect' || fail "man ws_tcp_open"
+	say "man 1 wirestack-server, man 3 wirestack_tcp, man ws_tcp_open: ok"
 else
 	say "man(1) missing: not tried"
 fi
+
+[ -f "$BUILD/man3-links.txt" ] || fail "no man3-links.txt in $BUILD"
+nlinks=0
+while read -r fn page; do
+	link=$MANDIR/man3/$fn.3
+	[ -L "$link" ] || fail "no link $fn.3"
+	[ "$(readlink "$link")" = "$page" ] ||
+		fail "$fn.3 points to $(readlink "$link"), not $page"
+	[ -f "$link" ] || fail "$fn.3 -> $page dangles"
+	nlinks=$((nlinks + 1))
+done <"$BUILD/man3-links.txt"
+[ "$nlinks" -gt 0 ] || fail "man3-links.txt is empty"
+say "$nlinks per-function man links, each to its page"
 
 # --- 4. uninstall ------------------------------------------------------------
 make -C "$BUILD" -s uninstall DESTDIR="$DEST" >/dev/null 2>&1 ||

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <wirestack/stats.h>
 #include <wirestack/time.h>
 
 #ifdef __cplusplus
@@ -28,18 +29,31 @@ enum ws_medium {
 	WS_MEDIUM_IP = 2,       /* frames are bare IPv4 datagrams; no ARP */
 };
 
+/*
+ * A device's own counters, one X(field, "description") each, as in
+ * <wirestack/stats.h>: the struct is generated from the list.
+ */
+#define WS_LINK_STATS(X) \
+	X(rx_frames, "frames received") /* delivered up */ \
+	X(rx_bytes, "bytes received") \
+	X(tx_frames, "frames sent") /* accepted for sending */ \
+	X(tx_bytes, "bytes sent") \
+	X(tx_errors, "send errors") /* the device refused or failed a send */ \
+	X(rx_dropped, "frames dropped by the device (kernel, queue)") \
+	X(fault_dropped, "frames dropped on purpose (--loss)") \
+	X(fault_duplicated, "frames duplicated on purpose (--dup)") \
+	/* held back behind the next frame: */ \
+	X(fault_reordered, "frames reordered on purpose (--reorder)") \
+	/* one byte flipped: */ \
+	X(fault_corrupted, "frames corrupted on purpose (--corrupt)")
+
 struct ws_link_stats {
-	uint64_t rx_frames;   /* frames delivered up */
-	uint64_t rx_bytes;
-	uint64_t tx_frames;   /* frames accepted for sending */
-	uint64_t tx_bytes;
-	uint64_t tx_errors;   /* the device refused or failed a send */
-	uint64_t rx_dropped;  /* dropped by the device (kernel or queue) */
-	uint64_t fault_dropped;    /* fault injector: dropped on purpose */
-	uint64_t fault_duplicated; /* fault injector: sent twice */
-	uint64_t fault_reordered;  /* fault injector: held back behind the next */
-	uint64_t fault_corrupted;  /* fault injector: one byte flipped */
+	WS_LINK_STATS(WS_STATS_FIELD_)
 };
+
+/* Walk a device's counters (layer "link"), as ws_stats_foreach() does. */
+int ws_link_stats_foreach(const struct ws_link_stats *s, ws_stat_fn fn,
+    void *arg);
 
 /* Called once per received frame; the frame is valid during the call only. */
 typedef void (*ws_link_rx_fn)(void *arg, const uint8_t *frame, size_t len);

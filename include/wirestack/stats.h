@@ -2,190 +2,246 @@
  * wirestack: counters.
  *
  * Every packet the stack drops is counted under the reason it was dropped,
- * in the spirit of BSD's netstat -s.  Read them with ws_stack_stats().
+ * in the spirit of BSD's netstat -s.  Read them with ws_stack_stats(), and
+ * name them with ws_stats_foreach().
+ *
+ * Each layer's counters are one list, WS_<LAYER>_STATS(X), with one
+ * X(field, "description") per counter: the structs below are generated
+ * from it, and so are the names and descriptions ws_stats_foreach() hands
+ * out, so a counter cannot be added without a name and a description.
+ * Descriptions are one line, lower case, without a final period, and read
+ * after the number ("3 frames received").  The order is the order of the
+ * fields, and of netstat -s: related counters together.
  */
 #ifndef WIRESTACK_STATS_H
 #define WIRESTACK_STATS_H
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WS_ETHER_STATS(X) \
+	X(ipackets, "frames received") \
+	X(opackets, "frames sent") \
+	X(tooshort, "frames shorter than an Ethernet header") \
+	/* neither our MAC nor broadcast: */ \
+	X(notforus, "frames for another MAC") \
+	X(unknowntype, "frames with an unknown EtherType (802.3/LLC too)") \
+	/* a group address as source: */ \
+	X(badsrc, "frames from a multicast source address") \
+	X(ownsrc, "own frames looped back by the capture") \
+	X(oerrors, "frames refused by the device") \
+	X(odropped, "frames not sent (no headroom, not an Ethernet device)")
+
+#define WS_ARP_STATS(X) \
+	X(rxtotal, "ARP packets received") \
+	X(rxrequests, "requests received") \
+	X(rxreplies, "replies received") \
+	X(txrequests, "requests sent") \
+	X(txreplies, "replies sent") \
+	X(txannounce, "gratuitous announcements sent") \
+	X(badlen, "packets with bad lengths") /* truncated or inconsistent */ \
+	/* hardware/protocol type or length: */ \
+	X(badtype, "packets not for Ethernet/IPv4") \
+	X(badop, "packets neither request nor reply") \
+	X(badaddr, "packets from a broadcast, multicast or our own address") \
+	X(dupip, "packets claiming our address") \
+	X(notforus, "packets for another address") \
+	X(held, "packets held awaiting resolution") \
+	X(holddrops, "packets dropped: hold queue full") \
+	X(timeouts, "resolutions failed") \
+	X(timeoutdrops, "packets dropped when resolution failed") \
+	X(cachefull, "times no cache slot was free") \
+	X(learned, "entries learned or updated") \
+	X(changed, "neighbour MAC changes") \
+	X(refreshes, "refresh requests for entries in use") \
+	X(expired, "entries expired") \
+	X(evicted, "entries evicted to make room") \
+	X(unreach, "packets refused: resolution failed recently") \
+	X(rxprobes, "RFC 5227 probes received") /* sender IP 0 */ \
+	X(defends, "announcements defending our address") \
+	X(badnexthop, "packets to an unresolvable next hop") \
+	X(nomem, "packets not sent for lack of memory")
+
+#define WS_IP4_STATS(X) \
+	X(total, "total packets received") \
+	X(tooshort, "packets shorter than a header") \
+	X(badvers, "packets with a version other than 4") \
+	/* IHL < 5 or past the frame: */ \
+	X(badhlen, "packets with a bad header length") \
+	/* inconsistent with the frame: */ \
+	X(badlen, "packets with a bad total length") \
+	X(badsum, "packets with a bad header checksum") \
+	X(badoptions, "packets with malformed options") \
+	X(badaddr, "packets with a martian address") \
+	X(notforus, "packets for another address") \
+	X(noproto, "packets for an unknown protocol") \
+	X(delivered, "incoming packets delivered") /* to TCP or ICMP */ \
+	X(fragments, "fragments received") \
+	X(fragdropped, "fragments dropped") /* overlap, limits, bad */ \
+	X(fragtimeout, "fragments dropped after timeout") \
+	X(reassembled, "packets reassembled ok") \
+	X(localout, "requests sent out") \
+	X(noroute, "packets without a route") \
+	X(toolong, "packets too large for the MTU with DF set") \
+	X(odropped, "outgoing packets dropped") \
+	X(fragdup, "duplicate fragments ignored") \
+	X(fragoverlap, "packets dropped for overlapping fragments") \
+	X(fragtoolong, "packets dropped: reassembled over 65535 bytes") \
+	X(fraglimit, "fragments dropped: reassembly limits") \
+	X(reassfail, "reassemblies failed") /* inconsistent fragments */ \
+	X(reasstimeout, "reassemblies timed out") \
+	X(fragmented, "packets fragmented ok") \
+	X(ofragments, "fragments created") \
+	X(srcroute, "source-routed packets dropped")
+
+#define WS_ICMP_STATS(X) \
+	X(total, "ICMP messages received") \
+	X(tooshort, "messages too short") \
+	X(badsum, "messages with a bad checksum") \
+	X(badcode, "messages with an unknown type or code") \
+	X(echo, "echo requests received") \
+	X(echoreply, "echo replies sent") \
+	X(unreach, "destination unreachable received") \
+	X(fragneeded, "fragmentation needed received") \
+	X(ratelimited, "replies suppressed by the rate limit") \
+	X(outerrors, "error messages sent") /* port unreachable, ... */ \
+	X(echoreply_rcvd, "echo replies received") \
+	X(echo_sent, "echo requests sent") \
+	X(timxceed, "time exceeded received") \
+	X(paramprob, "parameter problems received") \
+	X(badquote, "errors quoting a bad or foreign datagram") \
+	X(ctlinput, "errors passed to TCP") \
+	X(ignored, "messages ignored (redirect, ...)") \
+	X(odropped, "messages not sent") /* no memory, no route */
+
+#define WS_TCP_STATS(X) \
+	X(connattempt, "active connection openings") \
+	X(accepts, "passive connection openings") \
+	X(connects, "connections established") \
+	/* embryonic connections dropped: */ \
+	X(conndrops, "failed connection attempts") \
+	X(drops, "connections dropped") /* established connections dropped */ \
+	X(closed, "connections closed") \
+	X(rcvtotal, "segments received") \
+	X(sndtotal, "segments sent out") \
+	X(rcvshort, "segments shorter than a header") \
+	/* data offset < 5 or past the segment: */ \
+	X(rcvbadoff, "segments with a bad data offset") \
+	X(rcvbadsum, "bad segments received (checksum)") \
+	X(rcvbadopt, "segments with malformed options") \
+	X(rcvnoport, "segments for no socket (answered with RST)") \
+	X(rcvpack, "data segments received in sequence") \
+	X(rcvbyte, "data bytes received in sequence") \
+	X(rcvduppack, "duplicate segments received") \
+	X(rcvdupbyte, "duplicate bytes received") \
+	X(rcvoopack, "out-of-order segments queued") \
+	X(rcvoobyte, "out-of-order bytes queued") \
+	X(rcvoodrop, "out-of-order segments dropped (queue full)") \
+	X(rcvpackafterwin, "segments with data beyond the window") \
+	X(rcvafterclose, "segments with data after close") \
+	X(rcvacktoomuch, "ACKs for unsent data") \
+	X(rcvdupack, "duplicate ACKs received") \
+	X(rcvwinprobe, "window probes received") \
+	X(rcvwinupd, "window updates received") \
+	X(rcvbadrst, "RSTs ignored (outside the window)") \
+	X(rcvpawsdrop, "segments dropped by PAWS") \
+	X(sndpack, "data segments sent") \
+	X(sndbyte, "data bytes sent") \
+	X(sndrexmitpack, "segments retransmitted") \
+	X(sndrexmitbyte, "bytes retransmitted") \
+	X(sndacks, "pure ACKs sent") \
+	X(snddelack, "delayed ACKs sent") \
+	X(sndprobe, "window probes sent") \
+	X(sndwinupd, "window updates sent") \
+	X(sndrst, "resets sent") \
+	X(sndctrl, "control segments sent (SYN, FIN, RST)") \
+	X(sndgso, "super-segments handed to segmentation offload") \
+	X(sndgsosegs, "segments carried in super-segments") \
+	X(listendrop, "SYNs to LISTEN sockets dropped (backlog full)") \
+	X(timeoutdrop, "connections dropped by retransmit timeout") \
+	X(keeptimeo, "keepalive timeouts") \
+	X(keepprobe, "keepalive probes sent") \
+	X(keepdrops, "connections dropped by keepalive") \
+	X(persisttimeo, "persist timeouts") \
+	X(persistdrop, "connections dropped in persist") \
+	X(rexmttimeo, "retransmission timeouts") \
+	X(segstimed, "segments timed for RTT") \
+	X(rttupdated, "RTT samples taken") \
+	X(challengeack, "challenge ACKs sent (RFC 5961)") \
+	X(challengelimit, "challenge ACKs suppressed by the rate limit") \
+	X(fastrexmit, "fast retransmits") \
+	X(sackrecovery, "SACK recovery episodes") \
+	X(rackdetect, "losses detected by RACK") \
+	X(tlp, "tail loss probes sent") \
+	X(spurious_undo, "spurious retransmissions undone (D-SACK)") \
+	X(twreuse, "TIME_WAIT connections reused") /* RFC 6191 */ \
+	X(nomem, "segments dropped for lack of memory or a limit") \
+	X(rcvdrop, "segments dropped silently") /* tcp_input exit "drop" */ \
+	/* exit "dropafterack": */ \
+	X(rcvdropack, "segments dropped and answered with an ACK") \
+	X(rcvdroprst, "segments dropped and answered with a RST") \
+	X(rcvsack, "ACKs carrying SACK blocks") \
+	X(rcvdsack, "D-SACK blocks received (RFC 2883)") \
+	X(snddsack, "D-SACK blocks sent") \
+	/* RFC 2018 section 8: */ \
+	X(sackreneg, "times the peer discarded SACKed data") \
+	X(limitedxmit, "limited transmit sends (RFC 3042)") \
+	/* RFC 8985 section 7.4: */ \
+	X(tlploss, "losses repaired by a tail loss probe") \
+	X(pmtuupdate, "MSS reductions by ICMP (RFC 1191)") \
+	X(sbfail, "SACK scoreboard allocation failures") \
+	X(oowlimited, "ACKs to bad segments held back (rate limit)") \
+	X(syncookies_sent, "SYN cookies sent") \
+	X(syncookies_recv, "valid SYN cookies received") \
+	X(syncookies_failed, "ACKs with a bad SYN cookie") \
+	X(synbacklogdrop, "SYNs dropped: half-open queue full") \
+	X(listenoverflow, "SYNs/ACKs dropped: accept queue full") \
+	/* tcp_max_conns: */ \
+	X(connlimit, "connections refused: connection limit") \
+	/* tcp_mem_max: */ \
+	X(memlimit, "buffer allocations refused: memory limit") \
+	X(orphanlimit, "orphans reset: too many") /* tcp_max_orphans */ \
+	/* tcp_orphan_retries: */ \
+	X(orphandrop, "orphans dropped after their retries") \
+	/* tcp_persist_max_ms: */ \
+	X(persistlimit, "connections dropped: zero window too long")
+
+/* Every counter is a uint64_t (the unit tests rely on it). */
+#define WS_STATS_FIELD_(name, desc) uint64_t name;
+
 struct ws_ether_stats {
-	uint64_t ipackets;   /* frames received */
-	uint64_t opackets;   /* frames sent */
-	uint64_t tooshort;   /* shorter than an Ethernet header */
-	uint64_t notforus;   /* destination neither our MAC nor broadcast */
-	uint64_t unknowntype; /* EtherType we do not speak (802.3/LLC too) */
-	uint64_t badsrc;     /* source is a group (multicast) address */
-	uint64_t ownsrc;     /* our own frame, looped back by the capture */
-	uint64_t oerrors;    /* device refused a frame */
-	uint64_t odropped;   /* not sent: no headroom, or not an Ethernet device */
+	WS_ETHER_STATS(WS_STATS_FIELD_)
 };
 
 struct ws_arp_stats {
-	uint64_t rxtotal;     /* ARP packets received */
-	uint64_t rxrequests;  /* requests received */
-	uint64_t rxreplies;   /* replies received */
-	uint64_t txrequests;  /* requests sent */
-	uint64_t txreplies;   /* replies sent */
-	uint64_t txannounce;  /* gratuitous announcements sent */
-	uint64_t badlen;      /* truncated or inconsistent lengths */
-	uint64_t badtype;     /* hardware/protocol type or length not Ethernet/IPv4 */
-	uint64_t badop;       /* neither request nor reply */
-	uint64_t badaddr;     /* sender is broadcast/multicast/ours */
-	uint64_t dupip;       /* someone else claims our address */
-	uint64_t notforus;    /* targets another address */
-	uint64_t held;        /* packets queued awaiting resolution */
-	uint64_t holddrops;   /* dropped: hold queue full */
-	uint64_t timeouts;    /* entries that failed to resolve */
-	uint64_t timeoutdrops; /* packets dropped when resolution failed */
-	uint64_t cachefull;   /* no cache slot free */
-	uint64_t learned;     /* entries created or updated from input */
-	uint64_t changed;     /* a neighbour's MAC changed */
-	uint64_t refreshes;   /* unicast requests refreshing an entry in use */
-	uint64_t expired;     /* entries timed out */
-	uint64_t evicted;     /* entries evicted to make room */
-	uint64_t unreach;     /* packets refused: resolution failed recently */
-	uint64_t rxprobes;    /* RFC 5227 probes (sender IP 0) received */
-	uint64_t defends;     /* announcements sent to defend our address */
-	uint64_t badnexthop;  /* output to a next hop that cannot be resolved */
-	uint64_t nomem;       /* could not allocate a packet to send */
+	WS_ARP_STATS(WS_STATS_FIELD_)
 };
 
 struct ws_ip4_stats {
-	uint64_t total;        /* datagrams received */
-	uint64_t tooshort;     /* shorter than a minimal header */
-	uint64_t badvers;      /* version != 4 */
-	uint64_t badhlen;      /* IHL < 5 or past the frame */
-	uint64_t badlen;       /* total length inconsistent with the frame */
-	uint64_t badsum;       /* header checksum */
-	uint64_t badoptions;   /* malformed options */
-	uint64_t badaddr;      /* martian source or destination */
-	uint64_t notforus;     /* destination is not our address */
-	uint64_t noproto;      /* unknown protocol */
-	uint64_t delivered;    /* handed to TCP or ICMP */
-	uint64_t fragments;    /* fragments received */
-	uint64_t fragdropped;  /* fragments dropped (overlap, limits, bad) */
-	uint64_t fragtimeout;  /* fragments dropped when reassembly timed out */
-	uint64_t reassembled;  /* datagrams reassembled */
-	uint64_t localout;     /* datagrams sent */
-	uint64_t noroute;      /* no next hop */
-	uint64_t toolong;      /* too large for the MTU and DF set */
-	uint64_t odropped;     /* could not send (no memory, device) */
-	uint64_t fragdup;      /* duplicate fragments ignored */
-	uint64_t fragoverlap;  /* datagrams dropped: overlapping fragments */
-	uint64_t fragtoolong;  /* datagrams dropped: would exceed 65535 bytes */
-	uint64_t fraglimit;    /* fragments dropped: datagram or byte limit */
-	uint64_t reassfail;    /* datagrams dropped: inconsistent fragments */
-	uint64_t reasstimeout; /* datagrams given up on (timeout) */
-	uint64_t fragmented;   /* datagrams we sent in fragments */
-	uint64_t ofragments;   /* fragments we sent */
-	uint64_t srcroute;     /* source-routed datagrams dropped */
+	WS_IP4_STATS(WS_STATS_FIELD_)
 };
 
 struct ws_icmp_stats {
-	uint64_t total;        /* messages received */
-	uint64_t tooshort;
-	uint64_t badsum;
-	uint64_t badcode;      /* unknown type or code */
-	uint64_t echo;         /* echo requests received */
-	uint64_t echoreply;    /* echo replies sent */
-	uint64_t unreach;      /* destination unreachable received */
-	uint64_t fragneeded;   /* fragmentation needed received */
-	uint64_t ratelimited;  /* replies suppressed by the rate limit */
-	uint64_t outerrors;    /* errors sent (port unreachable, ...) */
-	uint64_t echoreply_rcvd; /* echo replies received */
-	uint64_t echo_sent;    /* echo requests sent */
-	uint64_t timxceed;     /* time exceeded received */
-	uint64_t paramprob;    /* parameter problem received */
-	uint64_t badquote;     /* error quoting a bad or foreign datagram */
-	uint64_t ctlinput;     /* errors passed to TCP */
-	uint64_t ignored;      /* valid types we do not act on (redirect, ...) */
-	uint64_t odropped;     /* could not send (no memory, no route) */
+	WS_ICMP_STATS(WS_STATS_FIELD_)
 };
 
 struct ws_tcp_stats {
-	uint64_t rcvtotal;       /* segments received */
-	uint64_t rcvshort;       /* shorter than a TCP header */
-	uint64_t rcvbadoff;      /* data offset < 5 or past the segment */
-	uint64_t rcvbadsum;      /* checksum */
-	uint64_t rcvbadopt;      /* malformed options */
-	uint64_t rcvnoport;      /* no socket: answered with RST */
-	uint64_t rcvpack;        /* in-sequence data segments */
-	uint64_t rcvbyte;        /* in-sequence data bytes */
-	uint64_t rcvduppack;     /* completely duplicate segments */
-	uint64_t rcvdupbyte;
-	uint64_t rcvoopack;      /* out-of-order segments kept */
-	uint64_t rcvoobyte;
-	uint64_t rcvoodrop;      /* out-of-order data dropped: reassembly full */
-	uint64_t rcvpackafterwin; /* data beyond the window */
-	uint64_t rcvafterclose;  /* data after the socket was closed */
-	uint64_t rcvacktoomuch;  /* ACK for data not yet sent */
-	uint64_t rcvdupack;      /* duplicate ACKs */
-	uint64_t rcvwinprobe;    /* window probes received */
-	uint64_t rcvwinupd;      /* window updates received */
-	uint64_t rcvbadrst;      /* RSTs ignored (outside window) */
-	uint64_t rcvpawsdrop;    /* dropped by PAWS */
-	uint64_t sndtotal;       /* segments sent */
-	uint64_t sndpack;        /* data segments sent */
-	uint64_t sndbyte;
-	uint64_t sndrexmitpack;  /* retransmitted segments */
-	uint64_t sndrexmitbyte;
-	uint64_t sndacks;        /* pure ACKs */
-	uint64_t snddelack;      /* delayed ACKs sent */
-	uint64_t sndprobe;       /* window probes */
-	uint64_t sndwinupd;      /* window updates */
-	uint64_t sndrst;         /* RSTs sent */
-	uint64_t sndctrl;        /* SYN/FIN/RST */
-	uint64_t sndgso;         /* super-segments handed to the device */
-	uint64_t sndgsosegs;     /* segments they carried */
-	uint64_t connattempt;    /* active opens */
-	uint64_t accepts;        /* passive opens */
-	uint64_t connects;       /* connections established */
-	uint64_t conndrops;      /* embryonic connections dropped */
-	uint64_t drops;          /* established connections dropped */
-	uint64_t closed;         /* connections closed */
-	uint64_t listendrop;     /* SYNs dropped: backlog full */
-	uint64_t timeoutdrop;    /* dropped by retransmit timeout */
-	uint64_t keeptimeo;      /* keepalive timeouts */
-	uint64_t keepprobe;      /* keepalive probes sent */
-	uint64_t keepdrops;      /* connections dropped by keepalive */
-	uint64_t persisttimeo;   /* persist timer expirations */
-	uint64_t persistdrop;    /* connections dropped in persist */
-	uint64_t rexmttimeo;     /* retransmit timeouts */
-	uint64_t segstimed;      /* segments timed for RTT */
-	uint64_t rttupdated;     /* RTT samples taken */
-	uint64_t challengeack;   /* RFC 5961 challenge ACKs sent */
-	uint64_t challengelimit; /* challenge ACKs suppressed by the rate limit */
-	uint64_t fastrexmit;     /* fast retransmits */
-	uint64_t sackrecovery;   /* SACK-based recovery episodes */
-	uint64_t rackdetect;     /* losses detected by RACK */
-	uint64_t tlp;            /* tail loss probes sent */
-	uint64_t spurious_undo;  /* spurious retransmissions undone (D-SACK) */
-	uint64_t twreuse;        /* TIME_WAIT connections reused (RFC 6191) */
-	uint64_t nomem;          /* dropped: no memory / limit reached */
-	uint64_t rcvdrop;        /* segments dropped silently (exit "drop") */
-	uint64_t rcvdropack;     /* dropped but ACKed ("dropafterack") */
-	uint64_t rcvdroprst;     /* dropped and answered with RST */
-	uint64_t rcvsack;        /* ACKs carrying SACK blocks */
-	uint64_t rcvdsack;       /* D-SACK blocks received (RFC 2883) */
-	uint64_t snddsack;       /* D-SACK blocks sent */
-	uint64_t sackreneg;      /* peer discarded SACKed data (RFC 2018 8) */
-	uint64_t limitedxmit;    /* RFC 3042 limited transmit sends */
-	uint64_t tlploss;        /* losses repaired by a TLP (RFC 8985 7.4) */
-	uint64_t pmtuupdate;     /* MSS lowered by ICMP (RFC 1191) */
-	uint64_t sbfail;         /* SACK scoreboard out of memory */
-	uint64_t oowlimited;     /* ACKs not sent to bad segments (rate) */
-	uint64_t syncookies_sent;   /* SYN,ACKs carrying a SYN cookie */
-	uint64_t syncookies_recv;   /* valid cookies: connections created */
-	uint64_t syncookies_failed; /* ACKs to a listener with a bad cookie */
-	uint64_t synbacklogdrop; /* SYNs dropped: half-open queue full */
-	uint64_t listenoverflow; /* SYNs/ACKs dropped: accept queue full */
-	uint64_t connlimit;      /* connections refused: tcp_max_conns */
-	uint64_t memlimit;       /* buffer allocations refused: tcp_mem_max */
-	uint64_t orphanlimit;    /* orphans reset: tcp_max_orphans */
-	uint64_t orphandrop;     /* orphans dropped: tcp_orphan_retries */
-	uint64_t persistlimit;   /* dropped: zero window past tcp_persist_max_ms */
+	WS_TCP_STATS(WS_STATS_FIELD_)
 };
+
+/*
+ * The layers of struct ws_stats, in order: X(member, LIST), LIST being
+ * the layer's WS_<LAYER>_STATS.
+ */
+#define WS_STATS_LAYERS(X) \
+	X(ether, WS_ETHER_STATS) \
+	X(arp, WS_ARP_STATS) \
+	X(ip4, WS_IP4_STATS) \
+	X(icmp, WS_ICMP_STATS) \
+	X(tcp, WS_TCP_STATS)
 
 /* A snapshot of all of a stack's counters. */
 struct ws_stats {
@@ -195,5 +251,29 @@ struct ws_stats {
 	struct ws_icmp_stats icmp;
 	struct ws_tcp_stats tcp;
 };
+
+/* One counter, as ws_stats_foreach() and ws_link_stats_foreach() see it. */
+struct ws_stat {
+	const char *layer;   /* the member of struct ws_stats: "ether", "arp",
+	                        "ip4", "icmp", "tcp"; "link" for a device */
+	const char *name;    /* the field: "rcvtotal" */
+	const char *desc;    /* what it counts: "segments received" */
+	uint64_t value;
+};
+
+/* Returns 0 to go on, anything else to stop the walk. */
+typedef int (*ws_stat_fn)(void *arg, const struct ws_stat *c);
+
+/*
+ * Call fn for every counter of s, zeros included: layer by layer in the
+ * order of struct ws_stats, each layer in the order of its fields.
+ * Returns 0, or the first non-zero value fn returned (the walk stops
+ * there).
+ */
+int ws_stats_foreach(const struct ws_stats *s, ws_stat_fn fn, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WIRESTACK_STATS_H */

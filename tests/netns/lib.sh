@@ -222,6 +222,32 @@ elapsed() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'
 }
 
+# status_field PID FIELD: a line of /proc/PID/status, without the name.
+status_field() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"
+}
+
+# check_dropped PID LOG UID: the process (an app run with -v, which logs
+# "seccomp filter on" or why it is off) runs as UID with no capability in
+# any set, no_new_privs, and the seccomp filter when it says so; only a
+# sanitizer build may go without one (privdrop.c skips it there).
+check_dropped() {
+	for f in CapInh CapPrm CapEff CapAmb; do
+		[ "$(status_field "$1" $f)" = 0000000000000000 ] ||
+			fail "$f is $(status_field "$1" $f), not empty"
+	done
+	set -- "$1" "$2" "$3" "$(status_field "$1" Uid)"
+	[ "$4" = "$3	$3	$3	$3" ] || fail "uids are '$4', not all $3"
+	[ "$(status_field "$1" NoNewPrivs)" = 1 ] || fail "no_new_privs not set"
+	if grep -q 'seccomp filter on' "$2"; then
+		[ "$(status_field "$1" Seccomp)" = 2 ] ||
+			fail "says seccomp is on, but Seccomp is $(status_field "$1" Seccomp)"
+	else
+		grep -q 'seccomp filter off: AddressSanitizer' "$2" ||
+			{ cat "$2"; fail "seccomp off without a reason"; }
+	fi
+}
+
 # expect_file FILE EXPECTED_TEXT: FILE must hold exactly that text.
 expect_file() {
 	printf '%s' "$2" >"$TMP/expected"

@@ -16,29 +16,6 @@ require_root setcap setpriv nft socat
 NOBODY_UID=$(id -u nobody 2>/dev/null) || skip "no user nobody"
 NOBODY_GID=$(id -g nobody)
 
-# status_field PID FIELD: a line of /proc/PID/status, without the name.
-status_field() {
-	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"
-}
-
-# check_dropped PID LOG UID: the process runs as UID with nothing left.
-check_dropped() {
-	for f in CapInh CapPrm CapEff CapAmb; do
-		[ "$(status_field "$1" $f)" = 0000000000000000 ] ||
-			fail "$f is $(status_field "$1" $f), not empty"
-	done
-	set -- "$1" "$2" "$3" "$(status_field "$1" Uid)"
-	[ "$4" = "$3	$3	$3	$3" ] || fail "uids are '$4', not all $3"
-	[ "$(status_field "$1" NoNewPrivs)" = 1 ] || fail "no_new_privs not set"
-	if grep -q 'seccomp filter on' "$2"; then
-		[ "$(status_field "$1" Seccomp)" = 2 ] ||
-			fail "says seccomp is on, but Seccomp is $(status_field "$1" Seccomp)"
-	else
-		grep -q 'seccomp filter off: AddressSanitizer' "$2" ||
-			{ cat "$2"; fail "seccomp off without a reason"; }
-	fi
-}
-
 # --- 1. setcap, as nobody ---------------------------------------------
 BIN=$TMP/bin
 mkdir "$BIN" || hard_error "mkdir"

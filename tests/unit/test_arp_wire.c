@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "arp/arp_wire.h"
+#include "tests/lib/wire.h"
 
 /*
  * tcpdump -xx of "ARP, Request who-has 198.18.0.2 tell 198.18.0.1"
@@ -108,18 +109,21 @@ test_emit_short(void **state)
 }
 
 static void
+parse_short(void *arg, const uint8_t *b, size_t len)
+{
+	struct arp_repr r;
+
+	(void)arg;
+	assert_int_equal(arp_wire_parse(b, len, &r), ARP_WIRE_ESHORT);
+}
+
+static void
 test_truncated(void **state)
 {
 	struct arp_repr r;
 
 	(void)state;
-	for (size_t len = 0; len < ARP_ETHER_IPV4_LEN; len++) {
-		uint8_t *b = malloc(len + 1);
-
-		memcpy(b, golden_rep, len);
-		assert_int_equal(arp_wire_parse(b, len, &r), ARP_WIRE_ESHORT);
-		free(b);
-	}
+	wt_each_truncation(golden_rep, ARP_ETHER_IPV4_LEN, parse_short, NULL);
 	assert_int_equal(arp_wire_parse(golden_rep, 28, &r), 0);
 }
 

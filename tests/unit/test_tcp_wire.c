@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "tcp/tcp_wire.h"
+#include "tests/lib/wire.h"
 
 /*
  * A SYN captured with tcpdump on Linux loopback (connect() to
@@ -56,21 +57,10 @@ rnd(void)
 	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32);
 }
 
-static uint8_t *
-dup_exact(const uint8_t *b, size_t len)
-{
-	uint8_t *p = malloc(len ? len : 1);
-
-	assert_non_null(p);
-	if (len)
-		memcpy(p, b, len);
-	return p;
-}
-
 static int
 parse_exact(const uint8_t *b, size_t len, struct tcp_hdr *th)
 {
-	uint8_t *p = dup_exact(b, len);
+	uint8_t *p = wt_dup_exact(b, len);
 	int rc = tcp_wire_parse(p, len, th);
 
 	free(p);
@@ -438,27 +428,34 @@ test_wscale_clamp(void **state)
 	assert_int_equal(th.opts.wscale, 0);
 }
 
+/* The SYN and its data cut at len: short, options cut, or data cut. */
+static void
+parse_truncated(void *arg, const uint8_t *b, size_t len)
+{
+	struct tcp_hdr th;
+	int rc = tcp_wire_parse(b, len, &th);
+
+	(void)arg;
+	if (len < 20)
+		assert_int_equal(rc, TCP_WIRE_SHORT);
+	else if (len < 40)
+		assert_int_equal(rc, TCP_WIRE_BADOFF);
+	else {
+		assert_int_equal(rc, TCP_WIRE_OK);
+		assert_int_equal(th.off, 40);
+	}
+}
+
 static void
 test_truncation_every_offset(void **state)
 {
 	uint8_t seg[sizeof(linux_syn) + 10];
-	struct tcp_hdr th;
 
 	(void)state;
 	memcpy(seg, linux_syn, sizeof(linux_syn));
 	memset(seg + sizeof(linux_syn), 'x', 10);
-	for (size_t len = 0; len <= sizeof(seg); len++) {
-		int rc = parse_exact(seg, len, &th);
-
-		if (len < 20)
-			assert_int_equal(rc, TCP_WIRE_SHORT);
-		else if (len < 40)
-			assert_int_equal(rc, TCP_WIRE_BADOFF);
-		else {
-			assert_int_equal(rc, TCP_WIRE_OK);
-			assert_int_equal(th.off, 40);
-		}
-	}
+	wt_each_truncation(seg, sizeof(seg), parse_truncated, NULL);
+	parse_truncated(NULL, seg, sizeof(seg));
 }
 
 static void
