@@ -35,6 +35,8 @@ struct conn {
 	bool in_line;            /* the reply prefix for this line went out */
 	bool eof;                /* the client finished sending */
 	uint64_t bytes_in, bytes_out;
+	uint64_t urg_in;         /* the client's urgent data ends here (in) */
+	uint64_t urg_out;        /* --echo: ours ends here (out); 0: none */
 	char name[32];           /* "198.18.0.1:40000" */
 };
 
@@ -92,10 +94,53 @@ static int
 conn_flush(struct conn *c)
 {
 	size_t before = app_buf_pending(&c->out);
-	int error = app_buf_send(c->s, &c->out);
+	int error;
 
+	/*
+	 * --echo returns urgent data as urgent data: the bytes up to the
+	 * client's mark go out with ours at the same place.
+	 */
+	if (c->urg_out > c->bytes_out &&
+	    c->urg_out - c->bytes_out <= before) {
+		size_t k = (size_t)(c->urg_out - c->bytes_out);
+		ssize_t n = ws_tcp_send_urgent(c->s, c->out.data + c->out.off,
+		    k);
+
+		if (n == WS_EAGAIN)
+			return 0;
+		if (n < 0)
+			return (int)n;
+		app_buf_consume(&c->out, (size_t)n);
+		c->bytes_out += (uint64_t)n;
+		before -= (size_t)n;
+		if ((size_t)n < k)
+			return 0;
+	}
+	error = app_buf_send(c->s, &c->out);
 	c->bytes_out += before - app_buf_pending(&c->out);
 	return error;
+}
+
+/*
+ * Urgent data from the client (RFC 9293 3.8.5): it stays in the stream;
+ * note where it ends (once per mark) and, with --echo, send it back so.
+ */
+static void
+conn_urgent(struct server *sv, struct conn *c)
+{
+	size_t left;
+	uint64_t mark;
+
+	if (ws_tcp_urgent(c->s, &left) != 1)
+		return;
+	mark = c->bytes_in + left;
+	if (mark == c->urg_in)
+		return;
+	c->urg_in = mark;
+	app_verbose(&sv->app, 1, "%s: urgent data up to byte %llu", c->name,
+	    (unsigned long long)mark);
+	if (sv->app.o.echo)
+		c->urg_out = mark;
 }
 
 /*
@@ -111,7 +156,10 @@ conn_service(struct server *sv, struct conn *c)
 	if ((error = conn_flush(c)) < 0)
 		goto failed;
 	while (!c->eof && app_buf_pending(&c->out) < OUT_HIGH_WATER) {
-		ssize_t n = ws_tcp_recv(c->s, buf, sizeof(buf));
+		ssize_t n;
+
+		conn_urgent(sv, c);
+		n = ws_tcp_recv(c->s, buf, sizeof(buf));
 
 		if (n == WS_EAGAIN)
 			break;

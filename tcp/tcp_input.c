@@ -11,6 +11,7 @@
  *	    tcp_input_trim	  first: acceptability, trim to the window
  *	    tcp_input_syn	  fourth: SYN (RFC 5961 4)
  *	    tcp_input_ack	  fifth: ACK (RFC 5961 5), window update
+ *	    tcp_input_urg	  sixth: URG (RFC 9293 3.8.5, RFC 6093)
  *	    tcp_input_data	  seventh/eighth: text and FIN
  *
  * Each helper returns what to do next; the exits drop, dropafterack and
@@ -407,6 +408,42 @@ tcp_input_rst(struct tcpcb *tp, struct tcp_seg *s)
 }
 
 /*
+ * RFC 9293 3.10.7.4 sixth: the URG bit.  The urgent pointer is an offset
+ * from SEG.SEQ to the octet following the urgent data (MUST-62, RFC 6093
+ * 3), so RCV.UP = SEG.SEQ + SEG.UP is one past the last urgent octet.
+ * Urgent data stays in the stream (RFC 6093 5: "in-line"); what the
+ * application learns is where it ends (ws_tcp_urgent(), MUST-33) and,
+ * through its callback, that it arrived or that it grew (MUST-32).
+ *
+ * Only acceptable segments get here, so the pointer has passed the
+ * window check: it lies at most 65535 past a sequence number in the
+ * window.  RCV.UP only moves forward ("RCV.UP <- max(RCV.UP,SEG.UP)"),
+ * and a pointer at or before what the application has already read is
+ * stale (a retransmission, or a mark since consumed): nothing to signal.
+ * In CLOSE-WAIT and later "ignore the URG": the FIN came first.
+ */
+static void
+tcp_input_urg(struct tcpcb *tp, const struct tcp_seg *s)
+{
+	uint32_t up, base;
+
+	if ((s->th.flags & (TH_URG | TH_ACK)) != (TH_URG | TH_ACK) ||
+	    s->olddup || TCPS_HAVERCVDFIN(tp->t_state) ||
+	    !TCPS_HAVEESTABLISHED(tp->t_state))
+		return;
+	up = s->th.seq + s->th.urp;
+	base = tcp_rcv_readseq(tp);
+	if (tp->t_rcvurg && SEQ_GT(tp->rcv_up, base))
+		base = tp->rcv_up;
+	if (!SEQ_GT(up, base))
+		return;
+	tp->rcv_up = up;
+	tp->t_rcvurg = true;
+	STAT_INC(tp->t_st, tcp, rcvurg);
+	tcp_notify(tp);
+}
+
+/*
  * RFC 9293 3.10.7.4 first check: the acceptability test (the four cases
  * of segment length x window zero or not), done by trimming the segment
  * to the window as BSD does: what lies before RCV.NXT is a duplicate,
@@ -499,8 +536,17 @@ tcp_input_trim(struct tcpcb *tp, struct tcp_seg *s)
 			 * byte at RCV.NXT) is answered with an ACK that
 			 * repeats the window (RFC 9293 3.8.6.1).
 			 */
-			if (wnd == 0 && s->seq == tp->rcv_nxt)
+			if (wnd == 0 && s->seq == tp->rcv_nxt) {
 				STAT_INC(st, tcp, rcvwinprobe);
+				/*
+				 * RFC 9293 3.4 (MUST-66): "special
+				 * allowance" for URG with a zero window:
+				 * the urgent pointer is what a sender
+				 * blocked by our window most needs to get
+				 * through.
+				 */
+				tcp_input_urg(tp, s);
+			}
 			return tcp_oow_ack_ok(tp, s) ? SEG_DROPAFTERACK :
 			    SEG_DROP;
 		}
@@ -658,6 +704,9 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 		tp->snd_una = ack;
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
+		/* Our urgent data is all acknowledged: urgent mode ends. */
+		if (tp->t_sndurg && SEQ_GEQ(tp->snd_una, tp->snd_up))
+			tp->t_sndurg = false;
 		if (ring_empty(&tp->t_sndring))
 			tcp_ring_release(tp, &tp->t_sndring);
 		if (sack) {
@@ -732,6 +781,9 @@ tcp_input_fin(struct tcpcb *tp)
 {
 	struct ws_stack *st = tp->t_st;
 
+	/* No data follows the FIN: an urgent mark past it ends with it. */
+	if (tp->t_rcvurg && SEQ_GT(tp->rcv_up, tp->rcv_nxt))
+		tp->rcv_up = tp->rcv_nxt;
 	tp->rcv_nxt++;
 	tp->t_flags |= TF_ACKNOW | TF_RCVDFIN;
 	tp->t_flags &= ~TF_FINOOO;
@@ -911,7 +963,7 @@ tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 		return (tp->t_flags & TF_ACKNOW) ? SEG_DROPAFTERACK : SEG_DROP;
 	if ((r = tcp_input_ack(tp, s)) != SEG_CONT)
 		return r;
-	/* Sixth: URG is not supported; the urgent pointer is never used. */
+	tcp_input_urg(tp, s);
 	tcp_input_data(tp, s);
 	tcp_output(tp);
 	return SEG_DONE;
@@ -1015,6 +1067,8 @@ tcp_input(struct ws_stack *st, struct pkt *p, const struct ip4_info *ip)
 	case TCPS_SYN_SENT:
 		r = tcp_input_synsent(tp, &s);
 		if (r == SEG_CONT) {
+			/* RFC 9293 3.10.7.3: "continue ... at the sixth step". */
+			tcp_input_urg(tp, &s);
 			tcp_input_data(tp, &s);
 			tcp_output(tp);
 			r = SEG_DONE;

@@ -242,14 +242,34 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 	th.win = (uint16_t)(flags & TH_SYN ? umin(win, TCP_MAXWIN) :
 	    umin(win >> tp->rcv_scale, TCP_MAXWIN));
 	th.opts = *o;
+	/*
+	 * Urgent mode (RFC 9293 3.8.5): every segment that starts before
+	 * SND.UP says where the urgent data ends, as an offset from its own
+	 * sequence number to the first non-urgent octet (MUST-62, RFC 6093
+	 * 3).  Retransmissions carry it too, until SND.UP is acknowledged.
+	 * An offset beyond 16 bits is sent as 65535: the peer learns that
+	 * urgent data is coming, and later segments move the pointer on to
+	 * the real end before it can read that far -- provided the capped
+	 * point lies past all we have sent.  A retransmission far behind
+	 * snd_max could plant it in data the peer already holds, a false
+	 * end of the urgent data; it goes without URG instead.
+	 */
+	if (tp->t_sndurg && (flags & (TH_ACK | TH_SYN | TH_RST)) == TH_ACK &&
+	    SEQ_GT(tp->snd_up, seq) && (tp->snd_up - seq <= TCP_MAXWIN ||
+	    SEQ_GT(seq + TCP_MAXWIN, tp->snd_max))) {
+		th.flags |= TH_URG;
+		th.urp = (uint16_t)umin(tp->snd_up - seq, TCP_MAXWIN);
+		STAT_INC(st, tcp, sndurg);
+	}
 	hlen = TCP_HDR_MIN + tcp_wire_optlen(o);
 	STAT_INC(st, tcp, sndtotal);
 	ws_log(st, WS_LOG_DEBUG, "tcp out %u>%u %s fl=%#x seq=%u ack=%u "
 	    "win=%u len=%u", tp->t_lport, tp->t_fport,
-	    ws_tcp_state_name((enum ws_tcp_state)tp->t_state), flags, seq,
+	    ws_tcp_state_name((enum ws_tcp_state)tp->t_state), th.flags, seq,
 	    th.ack, th.win, (unsigned)len);
+	/* Not an urgent segment: its pointer is relative to its own seq. */
 	if (g->depth > 0 && st->link->gso_max > st->link->mtu && len > 0 &&
-	    (flags & ~TH_PUSH) == TH_ACK) {
+	    (th.flags & ~TH_PUSH) == TH_ACK) {
 		uint8_t hb[TCP_HDR_MAX];
 
 		tcp_wire_emit(hb, &th);
@@ -599,6 +619,10 @@ tcp_output_loop(struct tcpcb *tp)
 				sendit = true;
 			else if (SEQ_LT(tp->snd_nxt, tp->snd_max))
 				sendit = true;
+			/* Urgent data does not wait for Nagle (RFC 9293
+			 * 3.8.5: the point is to get it there soon). */
+			else if (tp->t_sndurg && SEQ_GT(tp->snd_up, tp->snd_nxt))
+				sendit = true;
 		}
 		/*
 		 * Receiver-side SWS avoidance (RFC 1122 4.2.3.3): announce
@@ -626,19 +650,20 @@ tcp_output_loop(struct tcpcb *tp)
 		if ((flags & TH_FIN) && (!(tp->t_flags & TF_SENTFIN) ||
 		    tp->snd_nxt == tp->snd_una))
 			sendit = true;
-		if (!sendit) {
-			/*
-			 * Data waits but nothing can go: make sure a timer
-			 * will get us going again (RFC 9293 3.8.6.1).
-			 */
-			if (buffered > off && tp->t_state >= TCPS_ESTABLISHED &&
-			    tp->t_timer[TCPT_REXMT] == WS_TIME_NEVER &&
-			    tp->t_timer[TCPT_PERSIST] == WS_TIME_NEVER) {
-				tp->t_rxtshift = 0;
-				tcp_set_persist(tp);
-			}
-			return 0;
+		/*
+		 * Data waits but none of it goes now (nothing goes, or only
+		 * an ACK: urgent mode against a closed window): make sure a
+		 * timer will get us going again (RFC 9293 3.8.6.1).
+		 */
+		if ((!sendit || len == 0) && buffered > off &&
+		    tp->t_state >= TCPS_ESTABLISHED &&
+		    tp->t_timer[TCPT_REXMT] == WS_TIME_NEVER &&
+		    tp->t_timer[TCPT_PERSIST] == WS_TIME_NEVER) {
+			tp->t_rxtshift = 0;
+			tcp_set_persist(tp);
 		}
+		if (!sendit)
+			return 0;
 
 		rwin = tcp_window_to_offer(tp, flags);
 

@@ -456,6 +456,8 @@ tcp_events(const struct tcpcb *tp)
 		ev |= WS_TCP_ERROR;
 	if (tp->t_flags & TF_WASCONNECTED)
 		ev |= WS_TCP_CONNECTED;
+	if (tcp_urg_left(tp) > 0)
+		ev |= WS_TCP_URGENT;
 	/* A connection that never existed is not "readable". */
 	if ((tp->t_flags & TF_DEAD) && !(tp->t_flags & TF_WASCONNECTED) &&
 	    tp->t_softerror == 0 && ring_len(&tp->t_rcvring) == 0)

@@ -313,10 +313,13 @@ tcp_take_error(struct tcpcb *tp)
 	return error;
 }
 
-WS_EXPORT ssize_t
-ws_tcp_send(struct ws_tcp *s, const void *buf, size_t len)
+/*
+ * RFC 9293 3.10.2 SEND: queue data; urgent: the bytes taken end the
+ * urgent data (SND.UP just past them, MUST-62).
+ */
+static ssize_t
+tcp_usr_send(struct tcpcb *tp, const void *buf, size_t len, bool urgent)
 {
-	struct tcpcb *tp = sototcpcb(s);
 	struct ws_stack *st = tp->t_st;
 	uint32_t n, want;
 
@@ -360,9 +363,52 @@ ws_tcp_send(struct ws_tcp *s, const void *buf, size_t len)
 	n = ring_write(st, &tp->t_sndring, buf, want);
 	if (n == 0)
 		return WS_ENOMEM;
+	if (urgent) {
+		/*
+		 * Urgent mode lasts until SND.UP is acknowledged; one
+		 * segment goes at once (an ACK carrying the pointer if the
+		 * window holds the data back), as BSD sends in urgent mode.
+		 */
+		tp->snd_up = tcp_snd_data_start(tp) + ring_len(&tp->t_sndring);
+		tp->t_sndurg = true;
+		tp->t_flags |= TF_ACKNOW;
+	}
 	tcp_output(tp);
 	tcp_usr_done(st);
 	return (ssize_t)n;
+}
+
+WS_EXPORT ssize_t
+ws_tcp_send(struct ws_tcp *s, const void *buf, size_t len)
+{
+	return tcp_usr_send(sototcpcb(s), buf, len, false);
+}
+
+WS_EXPORT ssize_t
+ws_tcp_send_urgent(struct ws_tcp *s, const void *buf, size_t len)
+{
+	struct tcpcb *tp = sototcpcb(s);
+
+	/* RFC 9293 3.8.5: an urgent indication needs a data octet. */
+	if (len == 0)
+		return WS_EINVAL;
+	return tcp_usr_send(tp, buf, len, true);
+}
+
+WS_EXPORT int
+ws_tcp_urgent(const struct ws_tcp *s, size_t *left)
+{
+	const struct tcpcb *tp = sototcpcb(s);
+	uint32_t n;
+
+	if (left != NULL)
+		*left = 0;
+	if (tp->t_state == TCPS_LISTEN)
+		return WS_ENOTCONN;
+	n = tcp_urg_left(tp);
+	if (left != NULL)
+		*left = n;
+	return n > 0;
 }
 
 WS_EXPORT ssize_t
@@ -377,6 +423,9 @@ ws_tcp_recv(struct ws_tcp *s, void *buf, size_t len)
 	n = ring_read(&tp->t_rcvring, buf,
 	    len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 	if (n > 0) {
+		/* Read past the urgent data: urgent mode is over. */
+		if (tp->t_rcvurg && tcp_urg_left(tp) == 0)
+			tp->t_rcvurg = false;
 		/*
 		 * Drained, no out-of-order data past it: give the storage
 		 * back, so an idle connection costs no buffer (it comes

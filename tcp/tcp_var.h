@@ -280,6 +280,8 @@ struct tcpcb {
 	uint32_t iss;                   /* initial send sequence number */
 	uint32_t snd_wnd;               /* peer's window, bytes (scaled) */
 	uint32_t max_sndwnd;            /* largest window the peer offered */
+	uint32_t snd_up;                /* SND.UP: one past our urgent data */
+	bool t_sndurg;                  /* urgent mode: SND.UP not yet acked */
 
 	/* Receive sequence variables (RFC 9293 3.3.1). */
 	uint32_t rcv_nxt;               /* next expected */
@@ -287,6 +289,9 @@ struct tcpcb {
 	uint32_t rcv_adv;               /* right edge we advertised */
 	uint32_t irs;                   /* initial receive sequence number */
 	uint32_t t_finseq;              /* sequence of an out-of-order FIN */
+	uint32_t rcv_up;                /* RCV.UP: one past the peer's urgent
+					 * data (RFC 9293 3.8.5, MUST-62) */
+	bool t_rcvurg;                  /* rcv_up is ahead of the reader */
 
 	/* Options (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
 	uint32_t t_maxseg;              /* MSS we send with (data bytes) */
@@ -428,6 +433,27 @@ tcp_snd_data_start(const struct tcpcb *tp)
 	/* While our SYN is unacknowledged it occupies snd_una. */
 	return tp->snd_una + (tp->t_state == TCPS_SYN_SENT ||
 	    tp->t_state == TCPS_SYN_RECEIVED ? 1 : 0);
+}
+
+/* The sequence number of the next byte the application will read. */
+static inline uint32_t
+tcp_rcv_readseq(const struct tcpcb *tp)
+{
+	/* RCV.NXT counts a received FIN, which is not in the ring. */
+	return tp->rcv_nxt - ring_len(&tp->t_rcvring) -
+	    ((tp->t_flags & TF_RCVDFIN) ? 1 : 0);
+}
+
+/*
+ * Bytes the application has to read up to and including the last urgent
+ * octet (RFC 9293 3.8.5 MUST-33), 0 when no urgent data is pending.
+ */
+static inline uint32_t
+tcp_urg_left(const struct tcpcb *tp)
+{
+	uint32_t r = tcp_rcv_readseq(tp);
+
+	return tp->t_rcvurg && SEQ_GT(tp->rcv_up, r) ? tp->rcv_up - r : 0;
 }
 
 /* tcp_subr.c */

@@ -148,6 +148,7 @@ extern "C" {
 	X(rcvwinupd, "window updates received") \
 	X(rcvbadrst, "RSTs ignored (outside the window)") \
 	X(rcvpawsdrop, "segments dropped by PAWS") \
+	X(rcvurg, "urgent pointers received (RCV.UP moved)") \
 	X(sndpack, "data segments sent") \
 	X(sndbyte, "data bytes sent") \
 	X(sndrexmitpack, "segments retransmitted") \
@@ -160,6 +161,7 @@ extern "C" {
 	X(sndctrl, "control segments sent (SYN, FIN, RST)") \
 	X(sndgso, "super-segments handed to segmentation offload") \
 	X(sndgsosegs, "segments carried in super-segments") \
+	X(sndurg, "segments sent with the urgent pointer") \
 	X(listendrop, "SYNs to LISTEN sockets dropped (backlog full)") \
 	X(timeoutdrop, "connections dropped by retransmit timeout") \
 	X(keeptimeo, "keepalive timeouts") \

@@ -31,6 +31,7 @@ struct ws_tcp;
 #define WS_TCP_CLOSED 0x04   /* the peer closed its side (EOF after data) */
 #define WS_TCP_ERROR 0x08    /* an error is pending: see ws_tcp_error() */
 #define WS_TCP_CONNECTED 0x10 /* the handshake completed */
+#define WS_TCP_URGENT 0x20   /* urgent data is pending: see ws_tcp_urgent() */
 
 typedef void (*ws_tcp_event_fn)(struct ws_tcp *s, unsigned events, void *arg);
 
@@ -123,6 +124,28 @@ int ws_tcp_bind(struct ws_tcp *s, uint16_t port);
 /* Queue up to len bytes; returns bytes taken (> 0), or WS_EAGAIN (buffer
  * full), WS_ENOTCONN, WS_EPIPE (after shutdown), or the pending error. */
 ssize_t ws_tcp_send(struct ws_tcp *s, const void *buf, size_t len);
+
+/*
+ * Urgent data (RFC 9293 3.8.5).  Queue len > 0 bytes like ws_tcp_send()
+ * and mark them as the end of the urgent data: the urgent pointer then
+ * points just past the last byte taken.  The bytes stay in the stream
+ * (the peer reads them in order, as with SO_OOBINLINE); what goes ahead
+ * is the pointer, even into a closed window.  A partial write marks what
+ * was taken; calling again with the rest moves the mark on.  Returns
+ * bytes taken, or the errors of ws_tcp_send() and WS_EINVAL for len 0.
+ */
+ssize_t ws_tcp_send_urgent(struct ws_tcp *s, const void *buf, size_t len);
+
+/*
+ * Whether the peer has sent urgent data the application has not read
+ * yet: 1, with *left = bytes to read up to and including the last
+ * urgent byte (it may be more than has arrived so far); 0, with *left =
+ * 0, when there is none.  WS_TCP_URGENT is set in the events while this
+ * returns 1, and the callback runs whenever the urgent pointer moves
+ * (left may be NULL).  BSD's mark (sockatmark()) is the last urgent
+ * byte: after reading left - 1 bytes.  Errors: WS_ENOTCONN (listener).
+ */
+int ws_tcp_urgent(const struct ws_tcp *s, size_t *left);
 
 /* Read up to len bytes; returns bytes read, 0 at end of stream, WS_EAGAIN
  * when nothing waits, or the pending error (WS_ECONNRESET, ...). */

@@ -81,5 +81,30 @@ wait_count "$TMP/server.log" 'connected \(' "$n" 10
 stop "$SV" || { cat "$TMP/server.log"; fail "server exit status $?"; }
 wait "$IDLE" || { cat "$TMP/idle.out"; fail "idle client did not get a clean FIN"; }
 say "SIGTERM: the idle client got FIN, server exited 0"
+
+# Urgent data (RFC 9293 3.8.5) with the kernel on the other end: Linux
+# sends MSG_OOB to "server --echo", which reports where the urgent data
+# ends and sends it back urgent; Linux sees the mark (SO_OOBINLINE,
+# sockatmark) at the same byte.  Once right at the start, once 100 KB in
+# (the pointer then travels ahead of the data, capped at 65535).
+if command -v python3 >/dev/null 2>&1; then
+	start_server SV "$TMP/server3.log" a -i wsa0 --ip $WS_IP/24 --echo -v
+	for n in 0 100000; do
+		timeout 30 ip netns exec "${NS_PREFIX}b" python3 \
+		    "$WS_SRCDIR/tests/netns/urgent.py" $WS_IP 8080 $n \
+		    >"$TMP/urg$n.out" 2>&1 ||
+			{ cat "$TMP/urg$n.out"; tail "$TMP/server3.log"; fail "urgent data ($n)"; }
+		grep -q "urgent data up to byte $((n + 1))\$" "$TMP/server3.log" ||
+			{ cat "$TMP/server3.log"; fail "server did not report the urgent mark at $((n + 1))"; }
+		say "urgent data after $n bytes: $(cat "$TMP/urg$n.out"), server: up to byte $((n + 1))"
+	done
+	stop "$SV" || fail "server exit status $?"
+	grep -Eq '^    [1-9][0-9]* urgent pointers received' "$TMP/server3.log" ||
+		fail "server counted no urgent pointer"
+	grep -Eq '^    [1-9][0-9]* segments sent with the urgent pointer$' "$TMP/server3.log" ||
+		fail "server counted no URG segment sent"
+else
+	say "no python3: urgent data not tested"
+fi
 say "PASS"
 exit 0

@@ -1,7 +1,7 @@
 /*
  * TCP between two stacks over the in-memory link (medium IP), in virtual
  * time: handshakes, bulk transfer, every way of closing, resets, errors,
- * TIME_WAIT, zero window.
+ * TIME_WAIT, zero window, urgent data.
  */
 #include "config.h"
 
@@ -610,6 +610,123 @@ test_callback_echo(void **state)
 	ws_tcp_close(cn.l);
 }
 
+/*
+ * Urgent data between two stacks (RFC 9293 3.8.5): 100000 plain bytes,
+ * one urgent byte, 99999 plain bytes, all queued at once.  The receiver
+ * sees urgent mode with a mark that only moves forward and never passes
+ * the true one (the first pointers, more than 65535 ahead, are capped),
+ * reaches the true mark before it reads the urgent byte, and gets the
+ * stream byte-exact, in-line.
+ */
+#define URG_LEN 200000
+#define URG_MARK 100001 /* one past the urgent byte */
+
+struct urg_run {
+	struct tp_conn *cn;
+	uint8_t *data, *got;
+	size_t sent, rcvd;
+	size_t mark;            /* latest mark seen by the receiver */
+	bool at_mark;           /* saw the true mark before reading it */
+	unsigned cb_urgent;     /* receiver callbacks with WS_TCP_URGENT */
+};
+
+static void
+urg_cb(struct ws_tcp *s, unsigned ev, void *arg)
+{
+	struct urg_run *u = arg;
+
+	(void)s;
+	if (ev & WS_TCP_URGENT)
+		u->cb_urgent++;
+}
+
+static bool
+urg_step(void *arg)
+{
+	struct urg_run *u = arg;
+	uint8_t buf[16384];
+
+	while (u->sent < URG_LEN) {
+		size_t stop = u->sent < URG_MARK - 1 ? URG_MARK - 1 :
+		    u->sent == URG_MARK - 1 ? URG_MARK : URG_LEN;
+		ssize_t n = u->sent == URG_MARK - 1 ?
+		    ws_tcp_send_urgent(u->cn->c, u->data + u->sent, 1) :
+		    ws_tcp_send(u->cn->c, u->data + u->sent, stop - u->sent);
+
+		if (n == WS_EAGAIN)
+			break;
+		assert_true(n > 0);
+		u->sent += (size_t)n;
+	}
+	for (;;) {
+		size_t left;
+		ssize_t n;
+
+		size_t want = sizeof(buf);
+
+		if (ws_tcp_urgent(u->cn->s, &left) == 1) {
+			size_t mark = u->rcvd + left;
+
+			assert_true(mark >= u->mark && mark <= URG_MARK);
+			u->mark = mark;
+			if (mark == URG_MARK && u->rcvd < URG_MARK)
+				u->at_mark = true;
+			/* Stop at the mark, as BSD sockets do. */
+			if (left < want)
+				want = left;
+		}
+		n = ws_tcp_recv(u->cn->s, buf, want);
+		if (n == WS_EAGAIN)
+			break;
+		assert_true(n > 0);
+		/* No false end of the urgent data is ever reached. */
+		if (u->mark > 0 && u->rcvd + (size_t)n == u->mark)
+			assert_int_equal(u->mark, URG_MARK);
+		assert_true(u->rcvd + (size_t)n <= URG_LEN);
+		memcpy(u->got + u->rcvd, buf, (size_t)n);
+		u->rcvd += (size_t)n;
+	}
+	return u->rcvd == URG_LEN;
+}
+
+static void
+test_urgent(void **state)
+{
+	struct tp_conn cn;
+	struct urg_run u;
+	struct ws_stats sa, sb;
+	size_t left;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	tp_connect(&P, &cn);
+	u.cn = &cn;
+	u.data = malloc(URG_LEN);
+	u.got = malloc(URG_LEN);
+	assert_non_null(u.data);
+	assert_non_null(u.got);
+	tp_fill(u.data, URG_LEN, 9);
+	ws_tcp_set_callback(cn.s, urg_cb, &u);
+	assert_true(wt_pair_run(&P, urg_step, &u, 30 * SEC));
+	assert_memory_equal(u.data, u.got, URG_LEN);
+	assert_true(u.at_mark);
+	assert_int_equal(u.mark, URG_MARK);
+	assert_true(u.cb_urgent >= 1);
+	assert_int_equal(ws_tcp_urgent(cn.s, &left), 0);
+	assert_int_equal(left, 0);
+	ws_stack_stats(P.a, &sa);
+	ws_stack_stats(P.b, &sb);
+	assert_true(sa.tcp.sndurg >= 1);
+	assert_true(sb.tcp.rcvurg >= 1);
+	assert_int_equal(sa.tcp.rcvurg, 0);
+	assert_int_equal(sb.tcp.sndurg, 0);
+	free(u.data);
+	free(u.got);
+	ws_tcp_abort(cn.c);
+	ws_tcp_abort(cn.s);
+	ws_tcp_close(cn.l);
+}
+
 /* Backlog 1: a second SYN is dropped while the first waits. */
 static void
 test_backlog(void **state)
@@ -793,6 +910,7 @@ main(void)
 		T(test_connect_arp_unreach),
 		T(test_zero_window_persist),
 		T(test_callback_echo),
+		T(test_urgent),
 		T(test_backlog),
 		T(test_conn_limit),
 		T(test_time_wait_reuse),

@@ -509,24 +509,6 @@ test_wrap_around(void **state)
 	}
 }
 
-/* URG is not supported, but the urgent pointer must do no harm. */
-static void
-test_urgent_ignored(void **state)
-{
-	struct seg sg;
-	char buf[8];
-
-	(void)state;
-	dlg_to_established(&D);
-	sg = dlg_seg(TH_ACK | TH_URG, D.snd, D.rcv);
-	sg.urp = 65535;
-	sg.data = "urg";
-	sg.len = 3;
-	dlg_send(&D, &sg);
-	assert_int_equal(ws_tcp_recv(D.s, buf, sizeof(buf)), 3);
-	assert_memory_equal(buf, "urg", 3);
-}
-
 /* RFC 7323 PAWS: an old timestamp is dropped (with an ACK). */
 static void
 test_paws(void **state)
@@ -715,7 +697,6 @@ main(void)
 		DLG_TEST(test_initial_window),
 		DLG_TEST(test_fast_retransmit),
 		DLG_TEST(test_wrap_around),
-		DLG_TEST(test_urgent_ignored),
 		DLG_TEST(test_paws),
 		DLG_TEST(test_random_segments),
 	};
