@@ -61,6 +61,8 @@ synopsis(const struct app *a, FILE *f)
 "usage: %s [-i IFACE --ip ADDR/PREFIX [--gw ADDR] [--mac MAC]] [-p PORT]\n"
 "              [--echo] [--cc newreno|cubic] [--loss P] [--dup P] [--reorder P]\n"
 "              [--corrupt P] [--seed N] [--pcap FILE] [--stats-json FILE]\n"
+"              [--tos N] [--ttl N]\n"
+"              [--tos N] [--ttl N]\n"
 "              [--user NAME] [--no-seccomp] [--no-firewall] [-v[v[v]]]\n",
 		    a->prog);
 	else
@@ -68,6 +70,7 @@ synopsis(const struct app *a, FILE *f)
 "usage: %s [-i IFACE --ip ADDR/PREFIX [--gw ADDR] [--mac MAC]] [-w SECS]\n"
 "              [--cc newreno|cubic] [--loss P] [--dup P] [--reorder P]\n"
 "              [--corrupt P] [--seed N] [--pcap FILE] [--stats-json FILE]\n"
+"              [--tos N] [--ttl N]\n"
 "              [--user NAME] [--no-seccomp] [--no-firewall] [-v[v[v]]]\n"
 "              [HOST [PORT]]\n", a->prog);
 }
@@ -103,6 +106,8 @@ usage(const struct app *a, FILE *f)
 "      --no-firewall      loopback mode: do not install the nftables rule\n"
 "      --cc ALG           congestion control: newreno or cubic (default: the\n"
 "                         stack's own)\n"
+"      --tos N            IP TOS byte (DS field) of our TCP segments, 0..255\n"
+"      --ttl N            IP TTL of our TCP segments, 1..255 (default 64)\n"
 "      --loss P           drop P percent of frames, each direction (0..100)\n"
 "      --dup P            send P percent of frames twice\n"
 "      --reorder P        hold P percent of frames back behind the next\n"
@@ -303,7 +308,7 @@ check_ether_args(struct app *a, const char *ip_arg, const char *gw_arg,
 enum {
 	OPT_IP = 256, OPT_GW, OPT_MAC, OPT_PCAP, OPT_ECHO, OPT_NOFW,
 	OPT_CC, OPT_LOSS, OPT_DUP, OPT_REORDER, OPT_CORRUPT, OPT_SEED,
-	OPT_STATS_JSON, OPT_USER, OPT_NO_SECCOMP,
+	OPT_STATS_JSON, OPT_USER, OPT_NO_SECCOMP, OPT_TOS, OPT_TTL,
 };
 
 /* --loss and friends: a percentage, 0..100, as a probability. */
@@ -373,6 +378,23 @@ common_opt(struct app *a, int c, const char *arg)
 	case OPT_NO_SECCOMP:
 		a->o.no_seccomp = true;
 		return 1;
+	case OPT_TOS:
+	case OPT_TTL: {
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 0);
+		if (errno != 0 || end == arg || *end != '\0' ||
+		    v < (c == OPT_TTL ? 1 : 0) || v > 255)
+			bad_usage(a, "bad %s '%s': expected %s", c == OPT_TOS ?
+			    "--tos" : "--ttl", arg, c == OPT_TOS ? "0..255" :
+			    "1..255");
+		if (c == OPT_TOS)
+			a->o.tos = (int)v;
+		else
+			a->o.ttl = (int)v;
+		return 1;
+	}
 	}
 	return 0;
 }
@@ -401,6 +423,8 @@ app_init(struct app *a, enum app_kind kind, int argc, char **argv)
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "tos", required_argument, NULL, OPT_TOS },
+		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *optstring = kind == APP_SERVER ? "+:i:p:vh" : "+:i:w:vh";
@@ -861,6 +885,16 @@ app_tcp_open(struct app *a, struct ws_tcp **out)
 			    a->o.cc_name : "?");
 		app_die(a, APP_EXIT_FAIL, "cannot set congestion control "
 		    "'%s': %s", a->o.cc_name != NULL ? a->o.cc_name : "?",
+		    ws_strerror(error));
+	}
+	/* Listeners pass these on too; 0 leaves the defaults. */
+	if ((a->o.tos != 0 &&
+	    (error = ws_tcp_setopt(*out, WS_TCP_TOS, a->o.tos)) < 0) ||
+	    (a->o.ttl != 0 &&
+	    (error = ws_tcp_setopt(*out, WS_TCP_TTL, a->o.ttl)) < 0)) {
+		ws_tcp_abort(*out);
+		*out = NULL;
+		app_die(a, APP_EXIT_FAIL, "cannot set --tos/--ttl: %s",
 		    ws_strerror(error));
 	}
 	app_track(a, *out);

@@ -45,6 +45,7 @@ struct app_opts {
 	const char *stats_json;  /* --stats-json FILE */
 	const char *user;        /* --user; NULL: "nobody" when root */
 	bool no_seccomp;         /* --no-seccomp */
+	int tos, ttl;            /* --tos, --ttl; 0: the stack's default */
 
 	/* server */
 	uint16_t port;           /* -p */

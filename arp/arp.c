@@ -354,6 +354,27 @@ start_refresh(struct ws_stack *st, struct arp_entry *e)
 	send_refresh(st, e);
 }
 
+void
+arp_advise(struct ws_stack *st, uint32_t nexthop)
+{
+	struct arp_softc *sc = st->arp;
+	struct arp_entry *e;
+	uint32_t i;
+	ws_time_t by;
+
+	if (sc == NULL || (i = arp_find(sc, nexthop)) == NIL)
+		return;
+	e = &sc->ent[i];
+	/* A refresh under way already asks; a FAILED entry refuses. */
+	if (e->state != ARPS_REACHABLE)
+		return;
+	by = ws_time_add_us(st->now,
+	    (uint64_t)ARP_REFRESH_TRIES * ARP_REFRESH_REXMT_US);
+	if (by < e->expire)
+		e->expire = by;
+	start_refresh(st, e);
+}
+
 /* Entry i's timer expired; it may be freed. */
 static void
 entry_timeout(struct ws_stack *st, uint32_t i)

@@ -29,6 +29,15 @@ void arp_input(struct ws_stack *st, struct pkt *p);
  */
 int arp_output(struct ws_stack *st, struct pkt *p, uint32_t nexthop);
 
+/*
+ * Negative advice (RFC 1122 4.2.3.5): traffic to the neighbour nexthop
+ * seems lost.  A confirmed entry is re-validated at once by unicast
+ * requests (as in its refresh window) and is forgotten within
+ * ARP_REFRESH_TRIES seconds unless the neighbour answers; the next packet
+ * then resolves it by broadcast.  Anything else is left alone.
+ */
+void arp_advise(struct ws_stack *st, uint32_t nexthop);
+
 /* Broadcast a gratuitous ARP for our address. */
 void arp_announce(struct ws_stack *st);
 

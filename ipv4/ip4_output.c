@@ -64,6 +64,17 @@ ip4_route(const struct ws_stack *st, uint32_t dst, uint32_t *nexthop)
 	return WS_ENETUNREACH;
 }
 
+void
+ip4_negative_advice(struct ws_stack *st, uint32_t dst)
+{
+	uint32_t nexthop;
+
+	if (st->link->medium != WS_MEDIUM_ETHERNET ||
+	    ip4_route(st, dst, &nexthop) != 0)
+		return;
+	arp_advise(st, nexthop);
+}
+
 /* Hand one finished datagram (p at the IP header) to the link.  Consumes p. */
 static int
 ip4_xmit(struct ws_stack *st, struct pkt *p, uint32_t dst, uint32_t nexthop)

@@ -53,6 +53,13 @@ void ip4_input(struct ws_stack *st, struct pkt *p);
  */
 int ip4_output(struct ws_stack *st, struct pkt *p, const struct ip4_out *o);
 
+/*
+ * Negative advice from a transport (RFC 1122 4.2.3.5, 3.3.1.4): datagrams
+ * to dst seem to get lost.  With one gateway there is no other route to
+ * try; on Ethernet the next hop's ARP entry is confirmed afresh.
+ */
+void ip4_negative_advice(struct ws_stack *st, uint32_t dst);
+
 /* Reassembly timeouts. */
 void ip4_timer(struct ws_stack *st);
 ws_time_t ip4_next_deadline(const struct ws_stack *st);

@@ -162,9 +162,13 @@ tcp_oow_ack_ok(struct tcpcb *tp, const struct tcp_seg *s)
 	return true;
 }
 
-/* Send a RST answering segment s (RFC 9293 3.10.7.1). */
+/*
+ * Send a RST answering segment s (RFC 9293 3.10.7.1); tp, if not NULL,
+ * is the socket that sends it (its TOS and TTL).
+ */
 static void
-tcp_dropwithreset(struct ws_stack *st, const struct tcp_seg *s)
+tcp_dropwithreset(struct ws_stack *st, const struct tcpcb *tp,
+    const struct tcp_seg *s)
 {
 	const struct tcp_hdr *th = &s->th;
 
@@ -173,15 +177,15 @@ tcp_dropwithreset(struct ws_stack *st, const struct tcp_seg *s)
 		return;
 	if (th->flags & TH_ACK) {
 		/* <SEQ=SEG.ACK><CTL=RST> */
-		tcp_respond(st, s->laddr, th->dport, s->faddr, th->sport,
-		    th->ack, 0, TH_RST, 0);
+		tcp_respond(st, tp, s->laddr, th->dport, s->faddr,
+		    th->sport, th->ack, 0, TH_RST, 0);
 	} else {
 		/* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
 		uint32_t seglen = s->otlen + ((th->flags & TH_SYN) ? 1 : 0) +
 		    ((th->flags & TH_FIN) ? 1 : 0);
 
-		tcp_respond(st, s->laddr, th->dport, s->faddr, th->sport, 0,
-		    th->seq + seglen, TH_RST | TH_ACK, 0);
+		tcp_respond(st, tp, s->laddr, th->dport, s->faddr,
+		    th->sport, 0, th->seq + seglen, TH_RST | TH_ACK, 0);
 	}
 }
 
@@ -678,6 +682,8 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 		tcp_ack_rtt(tp, s);
 		tp->t_rxtshift = 0;
 		tp->t_rxtstart = 0;
+		/* The user timeout counts from the last progress. */
+		tp->t_uastart = ack == tp->snd_max ? WS_TIME_NEVER : st->now;
 		tcp_rtt_reset_backoff(&tp->t_rtt);
 		if (ack == tp->snd_max) {
 			tcp_timer_disarm(tp, TCPT_REXMT);
@@ -989,7 +995,7 @@ void
 tcp_input(struct ws_stack *st, struct pkt *p, const struct ip4_info *ip)
 {
 	struct tcp_seg s;
-	struct tcpcb *tp;
+	struct tcpcb *tp = NULL;
 	int r;
 
 	STAT_INC(st, tcp, rcvtotal);
@@ -1099,7 +1105,7 @@ dropafterack:
 
 dropwithreset:
 	STAT_INC(st, tcp, rcvdroprst);
-	tcp_dropwithreset(st, &s);
+	tcp_dropwithreset(st, tp, &s);
 	goto done;
 
 drop:
@@ -1111,8 +1117,9 @@ done:
 
 /*
  * ICMP errors about our segments (RFC 9293 3.10.7 via RFC 1122
- * 4.2.3.9, RFC 5927): unreachable during SYN-SENT fails the connect;
- * "fragmentation needed" lowers the MSS.  The quoted sequence number
+ * 4.2.3.9, RFC 5927): unreachable during SYN-SENT fails the connect,
+ * later it is a soft error, as Time Exceeded always is; "fragmentation
+ * needed" lowers the MSS (path MTU discovery, not an error).  The quoted sequence number
  * must lie in [SND.UNA, SND.MAX) so blind attackers cannot forge these.
  */
 void
@@ -1162,14 +1169,21 @@ tcp_ctlinput(struct ws_stack *st, uint8_t type, uint8_t code,
 				tp->snd_nxt = tp->snd_una;
 			tcp_output(tp);
 		}
-	} else if (type == 3) {
-		/* RFC 1122 4.2.3.9: hard errors only while connecting. */
-		int err = (code == 2 || code == 3) ? WS_ECONNREFUSED :
-		    WS_EHOSTUNREACH;
+	} else if (type == 3 || type == 11) {
+		/*
+		 * RFC 1122 4.2.3.9: hard errors only while connecting
+		 * (as Linux).  Later, Destination Unreachable (MUST-56 for
+		 * codes 0, 1, 5) and Time Exceeded are soft: the timers
+		 * decide, the application is told (MUST-47, SHLD-25).
+		 */
+		int err = type == 11 ? WS_EHOSTUNREACH :
+		    (code == 2 || code == 3) ? WS_ECONNREFUSED :
+		    (code == 0 || code == 6) ? WS_ENETUNREACH : WS_EHOSTUNREACH;
 
-		/* Later, such errors are soft: the timers decide. */
-		if (tp->t_state == TCPS_SYN_SENT)
+		if (tp->t_state == TCPS_SYN_SENT && type == 3)
 			tcp_drop(tp, err);
+		else
+			tcp_soft_error(tp, err);
 	}
 	tcp_deliver(st);
 }

@@ -130,6 +130,7 @@ tcp_gso_flush(struct ws_stack *st)
 	struct tcp_gso *g = &st->tcp->gso;
 	struct tcpcb *tp = g->tp;
 	struct pkt *p = g->p;
+	struct ip4_out o;
 	uint8_t *h;
 
 	if (p == NULL)
@@ -148,8 +149,8 @@ tcp_gso_flush(struct ws_stack *st)
 		STAT_ADD(st, tcp, sndgsosegs, g->nsegs);
 	} else
 		tcp_wire_set_cksum(h, p->len, tp->t_laddr, tp->t_faddr);
-	return ip4_output(st, p, &(struct ip4_out){ .src = tp->t_laddr,
-	    .dst = tp->t_faddr, .proto = IPPROTO_TCP_, .df = true });
+	tcp_ip_out(tp, tp->t_laddr, tp->t_faddr, &o);
+	return ip4_output(st, p, &o);
 }
 
 /* Whether the header in hb (hlen bytes) may follow the pending one. */
@@ -229,6 +230,7 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 	struct ws_stack *st = tp->t_st;
 	struct tcp_gso *g = &st->tcp->gso;
 	struct tcp_hdr th;
+	struct ip4_out io;
 	struct pkt *p;
 	size_t hlen;
 	int error;
@@ -291,8 +293,8 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 	}
 	tcp_wire_emit(p->data, &th);
 	tcp_wire_set_cksum(p->data, p->len, tp->t_laddr, tp->t_faddr);
-	return ip4_output(st, p, &(struct ip4_out){ .src = tp->t_laddr,
-	    .dst = tp->t_faddr, .proto = IPPROTO_TCP_, .df = true });
+	tcp_ip_out(tp, tp->t_laddr, tp->t_faddr, &io);
+	return ip4_output(st, p, &io);
 }
 
 /*
@@ -917,8 +919,8 @@ tcp_send_rst(struct tcpcb *tp)
 	if (!TCPS_HAVERCVDSYN(tp->t_state) || (tp->t_flags & TF_DEAD))
 		return;
 	/* RFC 9293 3.10.4: <SEQ=SND.NXT><CTL=RST> (we add the ACK, as BSD). */
-	tcp_respond(st, tp->t_laddr, tp->t_lport, tp->t_faddr, tp->t_fport,
-	    tp->snd_max, tp->rcv_nxt, TH_RST | TH_ACK, 0);
+	tcp_respond(st, tp, tp->t_laddr, tp->t_lport, tp->t_faddr,
+	    tp->t_fport, tp->snd_max, tp->rcv_nxt, TH_RST | TH_ACK, 0);
 }
 
 /*

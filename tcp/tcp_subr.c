@@ -112,6 +112,7 @@ tcp_newtcpcb(struct ws_stack *st)
 	tp->t_keepidle = TCP_KEEPIDLE_S;
 	tp->t_keepintvl = TCP_KEEPINTVL_S;
 	tp->t_keepcntmax = TCP_KEEPCNT;
+	tp->t_uastart = WS_TIME_NEVER;
 	TAILQ_INSERT_TAIL(&sc->all, tp, t_list);
 	sc->nconns++;
 	return tp;
@@ -386,15 +387,37 @@ tcp_reap(struct ws_stack *st)
 }
 
 /*
- * Send a bare RST or ACK that belongs to no connection (RFC 9293 3.10.7.1
- * and the RST/ACK replies of the other states).
+ * The IP parameters of a segment of tp (NULL: of no connection, IP's
+ * defaults).  The TOS byte goes to IP unchanged (RFC 9293 SHLD-22), in
+ * every segment the connection sends, RSTs and ACKs too.
  */
 void
-tcp_respond(struct ws_stack *st, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, uint32_t seq, uint32_t ack,
-    uint8_t flags, uint16_t win)
+tcp_ip_out(const struct tcpcb *tp, uint32_t laddr, uint32_t faddr,
+    struct ip4_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->src = laddr;
+	o->dst = faddr;
+	o->proto = IPPROTO_TCP_;
+	o->df = true;
+	if (tp != NULL) {
+		o->tos = tp->t_tos;
+		o->ttl = tp->t_ttl;
+	}
+}
+
+/*
+ * Send a bare RST or ACK outside tcp_output (RFC 9293 3.10.7.1 and the
+ * RST/ACK replies of the other states); tp, if not NULL, is the socket
+ * it speaks for.
+ */
+void
+tcp_respond(struct ws_stack *st, const struct tcpcb *tp, uint32_t laddr,
+    uint16_t lport, uint32_t faddr, uint16_t fport, uint32_t seq,
+    uint32_t ack, uint8_t flags, uint16_t win)
 {
 	struct tcp_hdr th;
+	struct ip4_out o;
 	struct pkt *p;
 	size_t hlen;
 
@@ -423,8 +446,8 @@ tcp_respond(struct ws_stack *st, uint32_t laddr, uint16_t lport,
 		STAT_INC(st, tcp, sndctrl);
 	} else
 		STAT_INC(st, tcp, sndacks);
-	ip4_output(st, p, &(struct ip4_out){ .src = laddr, .dst = faddr,
-	    .proto = IPPROTO_TCP_, .df = true });
+	tcp_ip_out(tp, laddr, faddr, &o);
+	ip4_output(st, p, &o);
 }
 
 /* Readiness bits (include/wirestack/tcp.h). */
@@ -458,6 +481,8 @@ tcp_events(const struct tcpcb *tp)
 		ev |= WS_TCP_CONNECTED;
 	if (tcp_urg_left(tp) > 0)
 		ev |= WS_TCP_URGENT;
+	if (tp->t_lastsoft != 0)
+		ev |= WS_TCP_SOFTERR;
 	/* A connection that never existed is not "readable". */
 	if ((tp->t_flags & TF_DEAD) && !(tp->t_flags & TF_WASCONNECTED) &&
 	    tp->t_softerror == 0 && ring_len(&tp->t_rcvring) == 0)
@@ -475,6 +500,20 @@ tcp_notify(struct tcpcb *tp)
 		return;
 	TAILQ_INSERT_TAIL(&sc->notifyq, tp, t_nq);
 	tp->t_innq = true;
+}
+
+/*
+ * A soft error (RFC 1122 4.2.3.9, RFC 9293 MUST-47, SHLD-25): the
+ * connection goes on; the last one waits for ws_tcp_soft_error(), unless
+ * the application turned the reports off (SHLD-20).
+ */
+void
+tcp_soft_error(struct tcpcb *tp, int error)
+{
+	if (tp->t_nosofterr || (tp->t_flags & TF_DEAD))
+		return;
+	tp->t_lastsoft = error;
+	tcp_notify(tp);
 }
 
 /*
@@ -576,6 +615,7 @@ tcp_established(struct tcpcb *tp)
 		    (uint32_t)TCP_RTO_MAX_US_CFG);
 	tp->t_rxtshift = 0;
 	tp->t_rxtstart = 0;
+	tp->t_uastart = WS_TIME_NEVER; /* the SYN is acknowledged */
 	tp->t_cc->init(tp);
 	tcp_rack_init(tp);
 	tp->t_rcvtime = st->now;
@@ -616,10 +656,31 @@ tcp_challenge_ok(struct ws_stack *st)
 	return true;
 }
 
+/*
+ * The retransmission timer times the oldest unacknowledged data (or SYN)
+ * from t_uastart on.  With a user timeout it never runs past the moment
+ * the connection must be given up (as Linux
+ * tcp_clamp_rto_to_user_timeout), so the abort comes at the set time.
+ */
+static uint64_t
+tcp_uto_clamp(struct tcpcb *tp, uint64_t us)
+{
+	ws_time_t now = tp->t_st->now, end;
+
+	if (tp->t_uastart == WS_TIME_NEVER)
+		tp->t_uastart = now;
+	if (tp->t_uto == 0)
+		return us;
+	end = ws_time_add_us(tp->t_uastart, tp->t_uto);
+	return end <= now ? 0 : (end - now < us ? end - now : us);
+}
+
 /* Arm a timer `us` from now (never at now: next_deadline must advance). */
 void
 tcp_timer_arm(struct tcpcb *tp, int which, uint64_t us)
 {
+	if (which == TCPT_REXMT)
+		us = tcp_uto_clamp(tp, us);
 	if (us == 0)
 		us = 1;
 	ws_time_t was = tp->t_timer[which];
@@ -667,8 +728,9 @@ tcp_set_persist(struct tcpcb *tp)
 		t = TCP_PERSMAX_US;
 	tcp_timer_arm(tp, TCPT_PERSIST, t);
 	if (tp->t_persistshift == 0) {
-		/* A new zero-window episode. */
+		/* A new zero-window episode; nothing is being retransmitted. */
 		tp->t_persiststart = tp->t_st->now;
+		tp->t_uastart = WS_TIME_NEVER;
 		tp->t_persistn = 0;
 		tp->t_persistprobes = 0;
 	}
@@ -714,6 +776,11 @@ tcp_child_init(struct tcpcb *lp, struct tcpcb *tp, uint32_t laddr,
 	tp->t_keepcntmax = lp->t_keepcntmax;
 	tp->t_mssclamp = lp->t_mssclamp;
 	tp->t_cc = lp->t_cc;
+	/* RFC 9293 MUST-48/49: what the listener was told, per connection. */
+	tp->t_tos = lp->t_tos;
+	tp->t_ttl = lp->t_ttl;
+	tp->t_uto = lp->t_uto;
+	tp->t_nosofterr = lp->t_nosofterr;
 	tp->t_laddr = laddr;
 	tp->t_lport = lport;
 	tp->t_faddr = faddr;

@@ -153,6 +153,7 @@ tcp_syncookie_send(struct ws_stack *st, struct tcpcb *lp, uint32_t laddr,
 	struct tcp_softc *sc = st->tcp;
 	const struct tcp_opts *o = &th->opts;
 	struct tcp_hdr out;
+	struct ip4_out io;
 	struct pkt *p;
 	uint32_t ourmss = tcp_mss_ours(lp), peermss, mssidx, optbits = 0;
 	bool ts = (o->present & TOF_TS) && (lp->t_flags & TF_REQ_TSTMP);
@@ -208,8 +209,8 @@ tcp_syncookie_send(struct ws_stack *st, struct tcpcb *lp, uint32_t laddr,
 	STAT_INC(st, tcp, syncookies_sent);
 	STAT_INC(st, tcp, sndtotal);
 	STAT_INC(st, tcp, sndctrl);
-	ip4_output(st, p, &(struct ip4_out){ .src = laddr, .dst = faddr,
-	    .proto = IPPROTO_TCP_, .df = true });
+	tcp_ip_out(lp, laddr, faddr, &io);
+	ip4_output(st, p, &io);
 }
 
 /*

@@ -11,6 +11,41 @@
 #include "tcp/tcp_var.h"
 
 /*
+ * Whether the retransmissions reached R2 (RFC 9293 3.8.3, MUST-20).  By
+ * default data gives up after TCP_MAXRXTSHIFT tries or 120 s (MUST-20:
+ * >= 100 s), a SYN only after its retries, which span more than 3
+ * minutes (MUST-23).  A user timeout (MUST-21, RFC 5482) replaces both,
+ * for SYNs too, as Linux TCP_USER_TIMEOUT does: the oldest data (or the
+ * SYN) has waited that long for its ACK.
+ */
+static bool
+tcp_rexmt_expired(const struct tcpcb *tp)
+{
+	const struct ws_stack *st = tp->t_st;
+	uint32_t limit = TCPS_HAVEESTABLISHED(tp->t_state) ? TCP_MAXRXTSHIFT :
+	    tp->t_state == TCPS_SYN_SENT ? TCP_SYN_RETRIES : TCP_SYNACK_RETRIES;
+
+	if (tp->t_uto != 0)
+		return tp->t_uastart != WS_TIME_NEVER &&
+		    st->now - tp->t_uastart >= tp->t_uto;
+	return tp->t_rxtshift >= limit || (TCPS_HAVEESTABLISHED(tp->t_state) &&
+	    st->now - tp->t_rxtstart >= TCP_REXMT_GIVEUP_US);
+}
+
+/*
+ * R1 reached (RFC 1122 4.2.3.5, RFC 9293 MUST-20, SHLD-9): negative
+ * advice to IP, which asks the next hop's ARP entry to be confirmed
+ * (our only gateway may have gone, or moved), and a soft error for the
+ * application.
+ */
+static void
+tcp_r1_advice(struct tcpcb *tp)
+{
+	ip4_negative_advice(tp->t_st, tp->t_faddr);
+	tcp_soft_error(tp, WS_ETIMEDOUT);
+}
+
+/*
  * Retransmission timeout (RFC 6298 5.4-5.6, RFC 9293 3.8.1): resend
  * from SND.UNA with the timer backed off; give up after too many tries
  * or too long.
@@ -19,8 +54,6 @@ void
 tcp_timer_rexmt(struct tcpcb *tp)
 {
 	struct ws_stack *st = tp->t_st;
-	uint32_t limit = TCPS_HAVEESTABLISHED(tp->t_state) ? TCP_MAXRXTSHIFT :
-	    tp->t_state == TCPS_SYN_SENT ? TCP_SYN_RETRIES : TCP_SYNACK_RETRIES;
 
 	if (tp->t_rxtstart == 0)
 		tp->t_rxtstart = st->now;
@@ -32,13 +65,7 @@ tcp_timer_rexmt(struct tcpcb *tp)
 		tcp_drop(tp, WS_ETIMEDOUT);
 		return;
 	}
-	/*
-	 * Data gives up after R2 = 120 s (RFC 9293 MUST-20: >= 100 s); a
-	 * SYN only after its retries, which span more than 3 minutes
-	 * (MUST-23).
-	 */
-	if (tp->t_rxtshift >= limit || (TCPS_HAVEESTABLISHED(tp->t_state) &&
-	    st->now - tp->t_rxtstart >= TCP_REXMT_GIVEUP_US)) {
+	if (tcp_rexmt_expired(tp)) {
 		STAT_INC(st, tcp, timeoutdrop);
 		tcp_drop(tp, WS_ETIMEDOUT);
 		return;
@@ -46,6 +73,8 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	STAT_INC(st, tcp, rexmttimeo);
 	tp->t_rxtshift++;
 	tp->t_rtos++;
+	if (tp->t_rxtshift == TCP_R1_RETRIES)
+		tcp_r1_advice(tp);
 	tcp_rtt_backoff(&tp->t_rtt);
 	tcp_timer_arm(tp, TCPT_REXMT, tcp_rtt_rto(&tp->t_rtt));
 	/* Karn: no RTT sample from what we are about to resend. */

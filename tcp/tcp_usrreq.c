@@ -145,6 +145,34 @@ ws_tcp_setopt(struct ws_tcp *s, enum ws_tcp_opt opt, int value)
 			return WS_EINVAL;
 		tp->t_mssclamp = (uint32_t)value;
 		return 0;
+	case WS_TCP_USER_TIMEOUT:
+		/* RFC 9293 MUST-21; the next timer arming honours it. */
+		if (value > TCP_UTO_MAX_MS)
+			return WS_EINVAL;
+		tp->t_uto = (uint64_t)value * WS_USEC_PER_MSEC;
+		return 0;
+	case WS_TCP_SOFTERRORS:
+		/* SHLD-20: off also forgets the one pending. */
+		tp->t_nosofterr = value == 0;
+		if (tp->t_nosofterr)
+			tp->t_lastsoft = 0;
+		return 0;
+	case WS_TCP_TOS:
+		/*
+		 * MUST-48, SHLD-21: at any time, used from the next segment
+		 * on.  The two ECN bits stay 0: we do not negotiate ECN, so
+		 * must not claim ECT (RFC 3168 6.1.1; Linux masks them too).
+		 */
+		if (value > 255)
+			return WS_EINVAL;
+		tp->t_tos = (uint8_t)(value & ~0x03);
+		return 0;
+	case WS_TCP_TTL:
+		/* MUST-49 */
+		if (value > 255)
+			return WS_EINVAL;
+		tp->t_ttl = (uint8_t)value;
+		return 0;
 	}
 	return WS_EINVAL;
 }
@@ -584,6 +612,16 @@ WS_EXPORT int
 ws_tcp_error(struct ws_tcp *s)
 {
 	return tcp_take_error(sototcpcb(s));
+}
+
+WS_EXPORT int
+ws_tcp_soft_error(struct ws_tcp *s)
+{
+	struct tcpcb *tp = sototcpcb(s);
+	int error = tp->t_lastsoft;
+
+	tp->t_lastsoft = 0;
+	return error;
 }
 
 WS_EXPORT void

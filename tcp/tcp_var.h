@@ -81,6 +81,8 @@ ws_time_t tcp_next_deadline(const struct ws_stack *st);
                                     wants >= 3 minutes of SYNs */
 #define TCP_SYNACK_RETRIES 6     /* SYN-ACK retransmissions (half-open) */
 #define TCP_REXMT_GIVEUP_US (120 * WS_USEC_PER_SEC) /* total time limit */
+#define TCP_R1_RETRIES 3         /* RFC 1122 4.2.3.5: R1 >= 3 retransmissions */
+#define TCP_UTO_MAX_MS (24 * 3600 * 1000) /* WS_TCP_USER_TIMEOUT bound */
 #define TCP_RTO_MAX_US_CFG (60 * WS_USEC_PER_SEC)   /* RTO cap (60 s) */
 #define TCP_DELACK_US (40 * WS_USEC_PER_MSEC)       /* Linux's minimum */
 #define TCP_PERSMIN_US (500 * WS_USEC_PER_MSEC)     /* persist backoff floor */
@@ -352,6 +354,15 @@ struct tcpcb {
 	unsigned t_lastev;              /* events at the last callback */
 	uint32_t t_keepidle, t_keepintvl; /* seconds */
 	uint32_t t_keepcntmax;          /* probes before giving up */
+	int t_lastsoft;                 /* last soft error (MUST-47), 0: none */
+	bool t_nosofterr;               /* WS_TCP_SOFTERRORS 0 (SHLD-20) */
+	uint8_t t_tos;                  /* IP TOS of our segments (MUST-48) */
+	uint8_t t_ttl;                  /* IP TTL, 0: IP's default (MUST-49) */
+	uint64_t t_uto;                 /* user timeout (R2, MUST-21), us; 0:
+					 * the retry limits */
+	ws_time_t t_uastart;            /* the REXMT timer has been timing the
+					 * oldest unacked data since;
+					 * WS_TIME_NEVER: nothing waits */
 
 	/* Per-connection statistics (ws_tcp_info). */
 	uint64_t t_bytes_sent;          /* new data bytes sent */
@@ -470,9 +481,12 @@ void tcp_close(struct tcpcb *tp);
 void tcp_drop(struct tcpcb *tp, int error);
 void tcp_reap(struct ws_stack *st);
 void tcp_freetcpcb(struct tcpcb *tp);
-void tcp_respond(struct ws_stack *st, uint32_t laddr, uint16_t lport,
-    uint32_t faddr, uint16_t fport, uint32_t seq, uint32_t ack,
-    uint8_t flags, uint16_t win);
+void tcp_respond(struct ws_stack *st, const struct tcpcb *tp,
+    uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport,
+    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win);
+void tcp_ip_out(const struct tcpcb *tp, uint32_t laddr, uint32_t faddr,
+    struct ip4_out *o);
+void tcp_soft_error(struct tcpcb *tp, int error);
 void tcp_notify(struct tcpcb *tp);
 void tcp_deliver(struct ws_stack *st);
 unsigned tcp_events(const struct tcpcb *tp);

@@ -32,6 +32,7 @@ struct ws_tcp;
 #define WS_TCP_ERROR 0x08    /* an error is pending: see ws_tcp_error() */
 #define WS_TCP_CONNECTED 0x10 /* the handshake completed */
 #define WS_TCP_URGENT 0x20   /* urgent data is pending: see ws_tcp_urgent() */
+#define WS_TCP_SOFTERR 0x40  /* a soft error was noted: ws_tcp_soft_error() */
 
 typedef void (*ws_tcp_event_fn)(struct ws_tcp *s, unsigned events, void *arg);
 
@@ -51,6 +52,17 @@ enum ws_tcp_opt {
 	WS_TCP_MAXSEG,        /* clamp our MSS */
 	WS_TCP_RACK,          /* 1 (default): RACK-TLP loss detection (RFC
 	                         8985) when SACK is used; 0: RFC 6675 only */
+	WS_TCP_USER_TIMEOUT,  /* ms data (or a SYN) may stay unacknowledged
+	                         before WS_ETIMEDOUT; 0 (default): the
+	                         retry limits (RFC 5482, Linux
+	                         TCP_USER_TIMEOUT) */
+	WS_TCP_SOFTERRORS,    /* 1 (default): note soft errors for
+	                         ws_tcp_soft_error(); 0: do not */
+	WS_TCP_TOS,           /* IP TOS byte (DS field, RFC 2474) of our
+	                         segments, 0-255; the ECN bits are cleared;
+	                         at any time */
+	WS_TCP_TTL,           /* IP TTL of our segments, 1-255; 0: the
+	                         default (64); at any time */
 };
 
 #define WS_TCP_CC_NEWRENO 0   /* RFC 5681, RFC 6582 */
@@ -113,7 +125,8 @@ int ws_tcp_accept(struct ws_tcp *listener, struct ws_tcp **out);
  * Start an active open to addr:port from a random ephemeral port (or the
  * port given to ws_tcp_bind()).  Returns WS_EINPROGRESS; completion shows
  * as WS_TCP_CONNECTED | WS_TCP_WRITABLE, failure as WS_TCP_ERROR with
- * ws_tcp_error() = WS_ECONNREFUSED, WS_ETIMEDOUT or WS_EHOSTUNREACH.
+ * ws_tcp_error() = WS_ECONNREFUSED, WS_ETIMEDOUT, WS_EHOSTUNREACH or
+ * WS_ENETUNREACH.
  * Errors: WS_EISCONN, WS_EADDRNOTAVAIL, WS_ENOMEM.
  */
 int ws_tcp_connect(struct ws_tcp *s, uint32_t addr, uint16_t port);
@@ -168,6 +181,17 @@ unsigned ws_tcp_events(const struct ws_tcp *s);
 
 /* The pending asynchronous error (0 if none); reading it clears it. */
 int ws_tcp_error(struct ws_tcp *s);
+
+/*
+ * The last soft error (0 if none); reading it clears it.  Soft errors do
+ * not end the connection (RFC 1122 4.2.3.9, RFC 9293 MUST-47):
+ * WS_ENETUNREACH, WS_EHOSTUNREACH or WS_ECONNREFUSED from an ICMP
+ * Destination Unreachable, WS_EHOSTUNREACH from a Time Exceeded, and
+ * WS_ETIMEDOUT when the retransmissions of one segment reach R1 (3).
+ * Each sets WS_TCP_SOFTERR.  If the connection later times out,
+ * ws_tcp_error() says WS_ETIMEDOUT and this still gives the cause.
+ */
+int ws_tcp_soft_error(struct ws_tcp *s);
 
 /* Call fn whenever readiness may have changed (from inside poll/input). */
 void ws_tcp_set_callback(struct ws_tcp *s, ws_tcp_event_fn fn, void *arg);

@@ -4,6 +4,9 @@
 #     window scaling, SACK-permitted and timestamps offered by both ends,
 #     in both roles (kernel client -> wirestack server, wirestack client
 #     -> kernel server);
+#     wirestack's SYN and SYN,ACK carry the TOS and TTL set with --tos
+#     and --ttl (RFC 9293 MUST-48, MUST-49; the server's from its
+#     listener);
 #  2. 10 MB each way through wirestack's own fault injector
 #     (--loss 5 --reorder 2, both directions of wirestack's device),
 #     byte-exact, in both roles, with the recovery counters printed.
@@ -34,6 +37,24 @@ syn_options() {
 	    head -1 | sed -n 's/.*options \[\([^]]*\)\].*/\1/p'
 }
 
+# tos_ttl FLAGS ADDRS: "tos 0x.. ttl N" from the IP header (tcpdump -v)
+# of the first SYN with those flags whose "src > dst:" part has ADDRS.
+tos_ttl() {
+	tcpdump -v -n -r "$TMP/syn.pcap" 2>/dev/null |
+	    awk -v f="Flags [$1]," -v a="$2" '
+	    /^[0-9]/ { h = $0; next }
+	    index($0, f) && index($0, a) { print h; exit }' |
+	    sed -n 's/.*(\(tos 0x[0-9a-f]*\), \(ttl [0-9]*\),.*/\1 \2/p'
+}
+
+# has_tos_ttl WHAT FLAGS ADDRS: tos 0x10, ttl 33 as set.
+has_tos_ttl() {
+	got=$(tos_ttl "$2" "$3")
+	[ "$got" = "tos 0x10 ttl 33" ] ||
+		fail "$1: '$got', want 'tos 0x10 ttl 33' (--tos 0x10 --ttl 33)"
+	say "$1: $got"
+}
+
 # has_all OPTIONS WHO: window scale, SACK-permitted and timestamps.
 has_all() {
 	case "$1" in *wscale*) ;; *) fail "$2 offered no window scale: [$1]" ;; esac
@@ -43,7 +64,8 @@ has_all() {
 }
 
 # 1 + 2a. Linux client -> wirestack echo server with faults.
-start_server SV "$TMP/server.log" a -i wsa0 --ip $WS_IP/24 --echo -v $FAULTS
+start_server SV "$TMP/server.log" a -i wsa0 --ip $WS_IP/24 --echo -v $FAULTS \
+    --tos 0x10 --ttl 33
 t0=$(now)
 timeout 300 ip netns exec "${NS_PREFIX}b" \
     socat -t 120 -T 120 - TCP:$WS_IP:8080,connect-timeout=5 \
@@ -62,7 +84,8 @@ spawn ECHO "$TMP/echo.log" b socat -T 120 TCP-LISTEN:9000,reuseaddr EXEC:cat
 wait_tcp_listen b 9000 "echo server"
 t0=$(now)
 timeout 300 ip netns exec "${NS_PREFIX}a" "$CLIENT" -i wsa0 --ip $WS_IP/24 \
-    -v $FAULTS 198.18.21.1 9000 <"$TMP/in" >"$TMP/out2" 2>"$TMP/client.log" ||
+    -v $FAULTS --tos 0x10 --ttl 33 198.18.21.1 9000 \
+    <"$TMP/in" >"$TMP/out2" 2>"$TMP/client.log" ||
 	{ tail -30 "$TMP/client.log"; fail "wirestack client failed"; }
 t1=$(now)
 cmp "$TMP/in" "$TMP/out2" ||
@@ -81,6 +104,8 @@ has_all "$(syn_options S "> $WS_IP.8080:")" "Linux SYN to wirestack"
 has_all "$(syn_options S. "$WS_IP.8080 >")" "wirestack SYN,ACK to Linux"
 has_all "$(syn_options S "> 198.18.21.1.9000:")" "wirestack SYN to Linux"
 has_all "$(syn_options S. "198.18.21.1.9000 >")" "Linux SYN,ACK to wirestack"
+has_tos_ttl "wirestack SYN,ACK to Linux" S. "$WS_IP.8080 >"
+has_tos_ttl "wirestack SYN to Linux" S "> 198.18.21.1.9000:"
 
 say "PASS"
 exit 0

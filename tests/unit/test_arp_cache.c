@@ -20,6 +20,7 @@
 #include "arp/arp_var.h"
 #include "arp/arp_wire.h"
 #include "core/stack_var.h"
+#include "ipv4/ip4_var.h"
 #include "link/ether_wire.h"
 #include "link/link_var.h"
 #include "tests/lib/harness.h"
@@ -956,6 +957,58 @@ test_refresh_unanswered(void **state)
 	expect_request(&fx->f[0], ADDR_B);
 }
 
+/*
+ * Negative advice from TCP (RFC 1122 4.2.3.5) through IP: the next hop's
+ * entry is confirmed at once by unicast requests, traffic flowing; if
+ * nobody answers within 3 s it is forgotten and the next packet resolves
+ * it by broadcast.  Off-link destinations advise about the gateway.
+ */
+static void
+test_negative_advice(void **state)
+{
+	struct fx *fx = *state;
+	ws_time_t t1, t2;
+
+	at(fx, T0);
+	t1 = resolve(fx, ADDR_B, MAC_B, 1);
+	at(fx, t1 + 10 * SEC);
+	t2 = fx->now;
+	ip4_negative_advice(fx->st, ADDR_B);
+	stack_kick(fx->st);
+	assert_int_equal(drain(fx), 1);
+	expect_arp(&fx->f[0], MAC_B, ARP_OP_REQUEST, ADDR_A, ADDR_B);
+	assert_state(fx, ADDR_B, ARPS_REFRESH, MAC_B);
+	/* Again while it asks: nothing more. */
+	ip4_negative_advice(fx->st, ADDR_B);
+	stack_kick(fx->st);
+	assert_int_equal(drain(fx), 0);
+	assert_int_equal(ip_out(fx, ADDR_B, 2), 0);
+	assert_int_equal(drain(fx), 1);
+	expect_ip(&fx->f[0], MAC_B, 2);
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(step(fx), t2 + (uint64_t)i * SEC);
+		assert_int_equal(drain(fx), 1);
+		expect_arp(&fx->f[0], MAC_B, ARP_OP_REQUEST, ADDR_A, ADDR_B);
+	}
+	assert_int_equal(step(fx), t2 + 3 * SEC);
+	assert_state(fx, ADDR_B, ARPS_FREE, NULL);
+	assert_int_equal(ip_out(fx, ADDR_B, 3), 0);
+	assert_int_equal(drain(fx), 1);
+	expect_request(&fx->f[0], ADDR_B);
+
+	/* Through the gateway C, which answers: REACHABLE again. */
+	fx->st->gateway = ADDR_C;
+	request_from(fx, MAC_C, ADDR_C, ADDR_A); /* learned from its ask */
+	assert_int_equal(drain(fx), 1);
+	ip4_negative_advice(fx->st, 0x08080808u);
+	stack_kick(fx->st);
+	assert_int_equal(drain(fx), 1);
+	expect_arp(&fx->f[0], MAC_C, ARP_OP_REQUEST, ADDR_A, ADDR_C);
+	assert_state(fx, ADDR_C, ARPS_REFRESH, MAC_C);
+	reply_from(fx, MAC_C, ADDR_C);
+	assert_state(fx, ADDR_C, ARPS_REACHABLE, MAC_C);
+}
+
 /* Traffic that starts inside the refresh window triggers the refresh. */
 static void
 test_refresh_on_late_use(void **state)
@@ -1258,6 +1311,7 @@ main(void)
 		T(test_expiry_unused, setup),
 		T(test_refresh_in_use, setup),
 		T(test_refresh_unanswered, setup),
+		T(test_negative_advice, setup),
 		T(test_refresh_on_late_use, setup),
 		T(test_expired_without_timer, setup),
 		T(test_cache_full_evicts_lru, setup_small),
