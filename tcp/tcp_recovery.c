@@ -241,8 +241,20 @@ tcp_enter_recovery(struct tcpcb *tp)
 	tp->t_flags |= TF_FASTRECOVERY | TF_REXMITNOW;
 	tp->t_rtttime = 0;
 	tcp_timer_disarm(tp, TCPT_PTO);
-	/* RFC 6675 4.3 resends HighACK + 1 even if IsLost() says no. */
-	if (tcp_sb_count(tp) > 0) {
+	/*
+	 * RFC 6675 4.3 resends HighACK + 1 even if IsLost() says no.  Not
+	 * with RACK, whose time-based marks replace RFC 6675's DupAck-based
+	 * ones (RFC 8985 is the alternative to them, not an addition; Linux
+	 * marks the head lost only without RACK): RACK entered recovery
+	 * because it marked a segment lost, and that is what goes first.
+	 * A head it
+	 * did not mark has its RACK time still running, typically as a
+	 * retransmission in flight.  Forcing that out again sends a copy
+	 * that a D-SACK reports, which undoes the episode; RACK then finds
+	 * the unsent loss again on the same ACK and re-enters, endlessly in
+	 * one instant (found by fuzz_stack).
+	 */
+	if (!(tp->t_flags & TF_RACK) && tcp_sb_count(tp) > 0) {
 		struct tcp_sbseg *s = tcp_sb_at(tp, 0);
 
 		if (!(s->flags & (SBF_SACKED | SBF_LOST)))

@@ -660,6 +660,121 @@ test_finwait1_zero_window_storm(void **state)
 	assert_int_equal(wt_pair_teardown(&P), 0);
 }
 
+/*
+ * fuzz_stack's sack-dsack-undo-rexmit-storm: A (SACK + RACK) accepts a
+ * forged ACK that moves its SND.UNA into data B holds out of order (B
+ * never got A's first segment), with a SACK for A's last segment.  B's
+ * own ACKs stay at its RCV.NXT, below A's SND.UNA (old but acceptable,
+ * RFC 5961 5.2), and their SACK blocks start there too, so A ignores
+ * them.  RACK marks everything between lost; A resends what cwnd allows,
+ * B reports each copy with a D-SACK (RFC 2883), and once all of them are
+ * reported A undoes the episode; RACK then finds the segments that were
+ * never resent lost again, on the same ACK.  Re-entering recovery must
+ * resend those (RFC 8985), not force out the first segment once more
+ * (RFC 6675 4.3's HighACK + 1), whose copy is D-SACKed and undone in
+ * turn, in a loop that runs without virtual time passing.
+ */
+#define UNDO_SEGS 10
+
+struct undo_flight {
+	uint8_t frame[UNDO_SEGS * 2][1600];
+	size_t len[UNDO_SEGS * 2];
+	unsigned n;
+};
+
+static void
+undo_take(void *arg, const uint8_t *frame, size_t len)
+{
+	struct undo_flight *f = arg;
+
+	assert_true(f->n < UNDO_SEGS * 2 && len <= sizeof(f->frame[0]));
+	memcpy(f->frame[f->n], frame, len);
+	f->len[f->n++] = len;
+}
+
+static void
+test_sack_dsack_undo_storm(void **state)
+{
+	static uint8_t data[UNDO_SEGS * 1448];
+	static struct undo_flight fl;
+	struct wt_pair P;
+	struct wt_pair_opts o = { 0 };
+	struct tp_conn cn;
+	const struct tcpcb *ta, *tb;
+	struct seg sg;
+	uint8_t buf[128];
+	size_t len;
+	uint32_t una, max, mss, spurious;
+	uint64_t most;
+
+	(void)state;
+	tp_setup_ip(&P, &o);
+	tp_connect(&P, &cn);
+	ta = sototcpcb(cn.c);
+	tb = sototcpcb(cn.s);
+	assert_true((ta->t_flags & TF_RACK) && tcp_sb_active(ta));
+	mss = ta->t_maxseg;
+	assert_true(mss <= 1448);
+	/* A sends a flight of UNDO_SEGS segments (the initial window). */
+	assert_int_equal(ws_tcp_send(cn.c, data, UNDO_SEGS * mss),
+	    (ssize_t)(UNDO_SEGS * mss));
+	ws_stack_poll(P.a, P.now);
+	una = ta->snd_una;
+	max = ta->snd_max;
+	assert_int_equal(max - una, UNDO_SEGS * mss);
+
+	/* The forged ACK: into the second segment, SACKing the last. */
+	memset(&sg, 0, sizeof(sg));
+	sg.sport = TP_PORT;
+	sg.dport = ta->t_lport;
+	sg.seq = ta->rcv_nxt;
+	sg.ack = una + mss + 64;
+	sg.flags = TH_ACK;
+	sg.win = 65535;
+	sg.opts.present = TOF_SACK;
+	sg.opts.nsack = 1;
+	sg.opts.sack[0].start = max - mss;
+	sg.opts.sack[0].end = max;
+	if ((ta->t_flags & TF_TSOK) == TF_TSOK) {
+		sg.opts.present |= TOF_TS;
+		sg.opts.tsval = ta->ts_recent;
+		sg.opts.tsecr = tcp_ts_of(ta, P.now);
+	}
+	len = dlg_build_from(&sg, WT_ADDR_B, WT_ADDR_A, 1, buf);
+	ws_stack_input(P.a, P.now, buf, len);
+	assert_int_equal(ta->snd_una, una + mss + 64);
+	assert_true(ta->t_flags & TF_FASTRECOVERY);
+
+	/*
+	 * B gets A's flight and the retransmissions that followed, all but
+	 * the first segment: its RCV.NXT stays below A's SND.UNA.
+	 */
+	fl.n = 0;
+	ws_link_recv(P.lb, P.now, undo_take, &fl, UNDO_SEGS * 2);
+	assert_true(fl.n > UNDO_SEGS);
+	for (unsigned i = 1; i < fl.n; i++)
+		ws_stack_input(P.b, P.now, fl.frame[i], fl.len[i]);
+	assert_int_equal(tb->rcv_nxt, una);
+
+	/*
+	 * A minute of the two alone: a few undos and RACK retransmissions
+	 * at this instant, then A's backed-off RTO.  Not a storm.
+	 */
+	most = storm_run(&P, 60 * WS_USEC_PER_SEC);
+	spurious = ta->t_undos;
+	print_message("# undo storm: at most %llu segments at one instant, "
+	    "A sent %llu, %u undos\n", (unsigned long long)most,
+	    (unsigned long long)tp_stats(P.a).tcp.sndtotal, spurious);
+	assert_true(spurious >= 1);
+	assert_true(most <= 8);
+	assert_true(tp_stats(P.a).tcp.sndtotal < 100);
+	assert_true(tcp_sb_check(ta));
+	ws_tcp_abort(cn.c);
+	ws_tcp_abort(cn.s);
+	ws_tcp_close(cn.l);
+	assert_int_equal(wt_pair_teardown(&P), 0);
+}
+
 /* tcp_max_orphans: past it, a closing socket is reset at once. */
 static void
 tune_orphans(struct ws_stack_config *cfg)
@@ -802,6 +917,7 @@ main(void)
 		DLG_TEST(test_zero_window_orphan),
 		DLG_TEST(test_zero_window_probe_fin),
 		cmocka_unit_test(test_finwait1_zero_window_storm),
+		cmocka_unit_test(test_sack_dsack_undo_storm),
 		DLG_TEST_TUNED(test_max_orphans, tune_orphans),
 		DLG_TEST_TUNED(test_mem_max, tune_mem),
 		DLG_TEST_TUNED(test_max_conns, tune_conns),
