@@ -59,18 +59,17 @@ synopsis(const struct app *a, FILE *f)
 	if (a->kind == APP_SERVER)
 		fprintf(f,
 "usage: %s [-i IFACE --ip ADDR/PREFIX [--gw ADDR] [--mac MAC]] [-p PORT]\n"
-"              [--echo] [--cc newreno|cubic] [--loss P] [--dup P] [--reorder P]\n"
-"              [--corrupt P] [--seed N] [--pcap FILE] [--stats-json FILE]\n"
-"              [--tos N] [--ttl N]\n"
-"              [--tos N] [--ttl N]\n"
+"              [--echo] [--cc newreno|cubic] [--no-hystart] [--loss P]\n"
+"              [--dup P] [--reorder P] [--corrupt P] [--seed N] [--pcap FILE]\n"
+"              [--stats-json FILE] [--tos N] [--ttl N]\n"
 "              [--user NAME] [--no-seccomp] [--no-firewall] [-v[v[v]]]\n",
 		    a->prog);
 	else
 		fprintf(f,
 "usage: %s [-i IFACE --ip ADDR/PREFIX [--gw ADDR] [--mac MAC]] [-w SECS]\n"
-"              [--cc newreno|cubic] [--loss P] [--dup P] [--reorder P]\n"
-"              [--corrupt P] [--seed N] [--pcap FILE] [--stats-json FILE]\n"
-"              [--tos N] [--ttl N]\n"
+"              [--cc newreno|cubic] [--no-hystart] [--loss P] [--dup P]\n"
+"              [--reorder P] [--corrupt P] [--seed N] [--pcap FILE]\n"
+"              [--stats-json FILE] [--tos N] [--ttl N]\n"
 "              [--user NAME] [--no-seccomp] [--no-firewall] [-v[v[v]]]\n"
 "              [HOST [PORT]]\n", a->prog);
 }
@@ -108,6 +107,8 @@ usage(const struct app *a, FILE *f)
 "                         stack's own)\n"
 "      --tos N            IP TOS byte (DS field) of our TCP segments, 0..255\n"
 "      --ttl N            IP TTL of our TCP segments, 1..255 (default 64)\n"
+"      --no-hystart       plain slow start: no HyStart++ (RFC 9406) exit on a\n"
+"                         delay increase\n"
 "      --loss P           drop P percent of frames, each direction (0..100)\n"
 "      --dup P            send P percent of frames twice\n"
 "      --reorder P        hold P percent of frames back behind the next\n"
@@ -309,6 +310,7 @@ enum {
 	OPT_IP = 256, OPT_GW, OPT_MAC, OPT_PCAP, OPT_ECHO, OPT_NOFW,
 	OPT_CC, OPT_LOSS, OPT_DUP, OPT_REORDER, OPT_CORRUPT, OPT_SEED,
 	OPT_STATS_JSON, OPT_USER, OPT_NO_SECCOMP, OPT_TOS, OPT_TTL,
+	OPT_NO_HYSTART,
 };
 
 /* --loss and friends: a percentage, 0..100, as a probability. */
@@ -344,6 +346,9 @@ common_opt(struct app *a, int c, const char *arg)
 			    "newreno or cubic", arg);
 		a->o.cc_name = a->o.cc == WS_TCP_CC_CUBIC ? "cubic" :
 		    "newreno";
+		return 1;
+	case OPT_NO_HYSTART:
+		a->o.no_hystart = true;
 		return 1;
 	case OPT_LOSS:
 		a->o.fault.drop = parse_percent(a, "--loss", arg);
@@ -415,6 +420,7 @@ app_init(struct app *a, enum app_kind kind, int argc, char **argv)
 		{ "echo", no_argument, NULL, OPT_ECHO },
 		{ "timeout", required_argument, NULL, 'w' },
 		{ "cc", required_argument, NULL, OPT_CC },
+		{ "no-hystart", no_argument, NULL, OPT_NO_HYSTART },
 		{ "loss", required_argument, NULL, OPT_LOSS },
 		{ "dup", required_argument, NULL, OPT_DUP },
 		{ "reorder", required_argument, NULL, OPT_REORDER },
@@ -895,6 +901,13 @@ app_tcp_open(struct app *a, struct ws_tcp **out)
 		ws_tcp_abort(*out);
 		*out = NULL;
 		app_die(a, APP_EXIT_FAIL, "cannot set --tos/--ttl: %s",
+		    ws_strerror(error));
+	}
+	if (a->o.no_hystart &&
+	    (error = ws_tcp_setopt(*out, WS_TCP_HYSTART, 0)) < 0) {
+		ws_tcp_abort(*out);
+		*out = NULL;
+		app_die(a, APP_EXIT_FAIL, "cannot turn HyStart++ off: %s",
 		    ws_strerror(error));
 	}
 	app_track(a, *out);

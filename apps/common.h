@@ -40,6 +40,7 @@ struct app_opts {
 	bool no_firewall;        /* --no-firewall */
 	int cc;                  /* --cc: WS_TCP_CC_NEWRENO or CUBIC */
 	const char *cc_name;     /* "newreno" or "cubic"; NULL: no --cc */
+	bool no_hystart;         /* --no-hystart */
 	bool have_fault;         /* any of --loss --dup --reorder --corrupt */
 	struct ws_fault_config fault; /* probabilities 0..1, seed (--seed) */
 	const char *stats_json;  /* --stats-json FILE */

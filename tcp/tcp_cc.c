@@ -8,8 +8,20 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "core/stack_var.h"
 #include "tcp/tcp_var.h"
+
+#define SSTHRESH_INIT (UINT32_MAX / 2) /* RFC 5681 3.1: "arbitrarily high" */
+
+/* RFC 9406 4.3 constants. */
+#define HYSTART_MIN_RTT_THRESH_US 4000u
+#define HYSTART_MAX_RTT_THRESH_US 16000u
+#define HYSTART_MIN_RTT_DIVISOR 8
+#define HYSTART_N_RTT_SAMPLE 8
+#define HYSTART_CSS_GROWTH_DIVISOR 4
+#define HYSTART_CSS_ROUNDS 5
 
 static uint32_t
 flight_size(const struct tcpcb *tp)
@@ -35,8 +47,9 @@ newreno_init(struct tcpcb *tp)
 	if (iw > TCP_IW_SEGS * tp->t_maxseg)
 		iw = TCP_IW_SEGS * tp->t_maxseg;
 	tp->snd_cwnd = iw;
-	tp->snd_ssthresh = UINT32_MAX / 2;
+	tp->snd_ssthresh = SSTHRESH_INIT;
 	tp->t_cabytes = 0;
+	tcp_hystart_init(tp);
 }
 
 /*
@@ -50,13 +63,13 @@ newreno_ack(struct tcpcb *tp, uint32_t acked)
 	uint32_t mss = tp->t_maxseg;
 
 	if (tp->snd_cwnd < tp->snd_ssthresh) {
-		tp->snd_cwnd += acked < 2 * mss ? acked : 2 * mss;
-	} else {
-		tp->t_cabytes += acked;
-		if (tp->t_cabytes >= tp->snd_cwnd) {
-			tp->t_cabytes -= tp->snd_cwnd;
-			tp->snd_cwnd += mss;
-		}
+		tcp_cc_slowstart(tp, acked);
+		return;
+	}
+	tp->t_cabytes += acked;
+	if (tp->t_cabytes >= tp->snd_cwnd) {
+		tp->t_cabytes -= tp->snd_cwnd;
+		tp->snd_cwnd += mss;
 	}
 	/* Never beyond what the largest window could use. */
 	if (tp->snd_cwnd > tcp_cc_maxcwnd())
@@ -86,11 +99,25 @@ newreno_post_recovery(struct tcpcb *tp, uint32_t ack)
 	    flight + tp->t_maxseg : tp->snd_ssthresh;
 }
 
+/*
+ * RFC 5681 3.1: when the segment the timer resends was already resent by
+ * the timer, "the value of ssthresh is held constant".  Recomputing it
+ * is not harmless: after the first RTO cwnd is one segment, and CUBIC's
+ * ssthresh = beta * cwnd would fall to 2 SMSS (and W_max with it), so
+ * that one path outage left CUBIC crawling in congestion avoidance.
+ */
+bool
+tcp_cc_rto_repeated(const struct tcpcb *tp)
+{
+	return tp->t_rxtshift > 1;
+}
+
 /* RFC 5681 3.1: after an RTO, ssthresh as above and cwnd = 1 segment. */
 static void
 newreno_timeout(struct tcpcb *tp)
 {
-	tp->snd_ssthresh = newreno_ssthresh(tp);
+	if (!tcp_cc_rto_repeated(tp))
+		tp->snd_ssthresh = newreno_ssthresh(tp);
 	tp->snd_cwnd = tp->t_maxseg;
 	tp->t_cabytes = 0;
 }
@@ -104,6 +131,106 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 	.timeout = newreno_timeout,
 	.undo = NULL, /* nothing private: cwnd and ssthresh are restored */
 };
+
+/* ---- HyStart++ (RFC 9406), for every algorithm's slow start ---- */
+
+/*
+ * HyStart++ watches the initial slow start only (RFC 9406 4.3: later
+ * ones stop at the ssthresh a loss has set), and not during a recovery.
+ * It is on unless WS_TCP_HYSTART turned it off.
+ */
+void
+tcp_hystart_init(struct tcpcb *tp)
+{
+	struct tcp_hystart *h = &tp->t_hystart;
+
+	memset(h, 0, sizeof(*h));
+	h->phase = tp->t_nohystart ? HYSTART_OFF : HYSTART_SS;
+	h->last_min_us = UINT32_MAX;
+	h->cur_min_us = UINT32_MAX;
+	h->css_base_us = UINT32_MAX;
+}
+
+static bool
+hystart_active(const struct tcpcb *tp)
+{
+	return tp->t_hystart.phase != HYSTART_OFF &&
+	    tp->snd_ssthresh == SSTHRESH_INIT &&
+	    !(tp->t_flags & (TF_FASTRECOVERY | TF_LOSSRECOVERY));
+}
+
+/*
+ * RFC 9406 4.2, per RTT sample of an ACK of new data, `ack` its
+ * cumulative acknowledgment: rounds end when the data outstanding at
+ * their start is acknowledged; once a round has N_RTT_SAMPLE samples,
+ * a minimum RTT grown by RttThresh over the last round's moves slow
+ * start to Conservative Slow Start (the queue is building: more of
+ * slow start would overflow it).  In CSS a minimum RTT below the one
+ * that started it means the increase was jitter: back to slow start;
+ * CSS_ROUNDS rounds of CSS end it in congestion avoidance at this cwnd.
+ */
+void
+tcp_cc_rtt_sample(struct tcpcb *tp, uint32_t ack, uint32_t rtt_us)
+{
+	struct tcp_hystart *h = &tp->t_hystart;
+	uint32_t thresh;
+
+	if (!hystart_active(tp))
+		return;
+	if (!h->round || SEQ_GEQ(ack, h->window_end)) {
+		h->round = true;
+		h->window_end = tp->snd_max;
+		h->last_min_us = h->cur_min_us;
+		h->cur_min_us = UINT32_MAX;
+		h->samples = 0;
+		if (h->phase == HYSTART_CSS &&
+		    ++h->css_rounds >= HYSTART_CSS_ROUNDS) {
+			tp->snd_ssthresh = tp->snd_cwnd;
+			h->phase = HYSTART_OFF;
+			return;
+		}
+	}
+	if (rtt_us < h->cur_min_us)
+		h->cur_min_us = rtt_us;
+	if (++h->samples < HYSTART_N_RTT_SAMPLE)
+		return;
+	if (h->phase == HYSTART_SS) {
+		if (h->last_min_us == UINT32_MAX)
+			return;
+		/* RttThresh = clamp(lastRoundMinRTT / 8, 4 ms, 16 ms). */
+		thresh = h->last_min_us / HYSTART_MIN_RTT_DIVISOR;
+		if (thresh < HYSTART_MIN_RTT_THRESH_US)
+			thresh = HYSTART_MIN_RTT_THRESH_US;
+		if (thresh > HYSTART_MAX_RTT_THRESH_US)
+			thresh = HYSTART_MAX_RTT_THRESH_US;
+		if (h->cur_min_us >= h->last_min_us + thresh) {
+			h->css_base_us = h->cur_min_us;
+			h->css_rounds = 0;
+			h->phase = HYSTART_CSS;
+			STAT_INC(tp->t_st, tcp, hystart_css);
+		}
+	} else if (h->cur_min_us < h->css_base_us) {
+		h->css_base_us = UINT32_MAX;
+		h->phase = HYSTART_SS;
+		STAT_INC(tp->t_st, tcp, hystart_spurious);
+	}
+}
+
+/*
+ * Slow start growth for `acked` new bytes: RFC 5681 3.1 with RFC 3465
+ * byte counting (L = 2 SMSS); in CSS a quarter of it (RFC 9406 4.2,
+ * CSS_GROWTH_DIVISOR).
+ */
+void
+tcp_cc_slowstart(struct tcpcb *tp, uint32_t acked)
+{
+	uint32_t inc = acked < 2 * tp->t_maxseg ? acked : 2 * tp->t_maxseg;
+
+	if (tp->t_hystart.phase == HYSTART_CSS && hystart_active(tp))
+		inc /= HYSTART_CSS_GROWTH_DIVISOR;
+	tp->snd_cwnd = tp->snd_cwnd + inc > tcp_cc_maxcwnd() ?
+	    tcp_cc_maxcwnd() : tp->snd_cwnd + inc;
+}
 
 /* The largest congestion window worth having: the largest send window. */
 uint32_t

@@ -11,7 +11,8 @@
  * estimate of what Reno would have (W_est, 4.3) is the floor.  Loss
  * multiplies the window by beta = 0.7 (4.6) and, if the window did not
  * reach the previous W_max, lowers W_max further (fast convergence, 4.7).
- * Slow start is the standard one (4.10) with RFC 3465 byte counting.
+ * Slow start is the standard one (4.10) with RFC 3465 byte counting,
+ * and HyStart++ (RFC 9406) to leave it before it overflows a queue.
  *
  * Floating point is used for the cubic (the stack is in user space); the
  * result is deterministic for a given sequence of ACKs and times.
@@ -101,11 +102,8 @@ cubic_ack(struct tcpcb *tp, uint32_t acked)
 	uint32_t add;
 
 	if (tp->snd_cwnd < tp->snd_ssthresh) {
-		/* Slow start (RFC 5681 3.1, RFC 3465 L = 2 * SMSS). */
-		tp->snd_cwnd += acked < 2 * tp->t_maxseg ? acked :
-		    2 * tp->t_maxseg;
-		if (tp->snd_cwnd > tcp_cc_maxcwnd())
-			tp->snd_cwnd = tcp_cc_maxcwnd();
+		/* Slow start (4.10), with HyStart++ (RFC 9406). */
+		tcp_cc_slowstart(tp, acked);
 		return;
 	}
 	cubic_load(tp, &c);
@@ -189,8 +187,10 @@ cubic_timeout(struct tcpcb *tp)
 	struct cubic c;
 
 	cubic_load(tp, &c);
-	cubic_reduce(tp, &c);
-	c.flags |= CUBIC_F_AFTER_RTO;
+	/* Not again for a repeated timeout (tcp_cc_rto_repeated). */
+	if (!tcp_cc_rto_repeated(tp))
+		cubic_reduce(tp, &c);
+	c.flags = (c.flags & ~CUBIC_F_EPOCH) | CUBIC_F_AFTER_RTO;
 	cubic_store(tp, &c);
 	tp->snd_cwnd = tp->t_maxseg;
 }

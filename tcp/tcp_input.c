@@ -119,6 +119,7 @@ tcp_ack_rtt(struct tcpcb *tp, const struct tcp_seg *s)
 		if ((int32_t)ms >= 0 && ms < 60u * 60 * 1000) {
 			tcp_rtt_sample(&tp->t_rtt, ms * 1000);
 			tcp_rack_rtt_sample(tp, ms * 1000);
+			tcp_cc_rtt_sample(tp, ack, ms * 1000);
 			STAT_INC(st, tcp, rttupdated);
 		}
 		tp->t_rtttime = 0;
@@ -126,6 +127,7 @@ tcp_ack_rtt(struct tcpcb *tp, const struct tcp_seg *s)
 		/* Karn: t_rtttime is cleared when the segment is resent. */
 		tcp_rtt_sample(&tp->t_rtt, (uint32_t)(st->now - tp->t_rtttime));
 		tcp_rack_rtt_sample(tp, (uint32_t)(st->now - tp->t_rtttime));
+		tcp_cc_rtt_sample(tp, ack, (uint32_t)(st->now - tp->t_rtttime));
 		STAT_INC(st, tcp, rttupdated);
 		tp->t_rtttime = 0;
 	}
@@ -673,11 +675,12 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 	} else {
 		/* New data acknowledged. */
 		bool inrec = (tp->t_flags & TF_FASTRECOVERY) != 0;
+		bool holdrexmt = false;
 
 		acked = ack - tp->snd_una;
 		ai.acked = acked;
 		if (!sack)
-			tcp_recovery_newack(tp, &ai);
+			holdrexmt = tcp_recovery_newack(tp, &ai);
 		tp->t_dupacks = 0;
 		tcp_ack_rtt(tp, s);
 		tp->t_rxtshift = 0;
@@ -689,7 +692,8 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 			tcp_timer_disarm(tp, TCPT_REXMT);
 			tcp_timer_disarm(tp, TCPT_PTO);
 			tcp_timer_disarm(tp, TCPT_REO);
-		} else if (tp->t_timer[TCPT_PERSIST] == WS_TIME_NEVER)
+		} else if (tp->t_timer[TCPT_PERSIST] == WS_TIME_NEVER &&
+		    !holdrexmt)
 			tcp_timer_arm(tp, TCPT_REXMT, tcp_rtt_rto(&tp->t_rtt));
 
 		/*

@@ -8,6 +8,7 @@
  *			losses found by RACK-TLP (RFC 8985, tcp_rack.c) or, if
  *			RACK is off, by RFC 6675 IsLost; after an RTO the same
  *			machinery resends only what was not SACKed;
+ *			the window comes down to ssthresh by PRR (RFC 6937);
  *	both		D-SACK (RFC 2883) undoes a reduction whose every
  *			retransmission turned out to be unnecessary (as Linux's
  *			undo_retrans), with congestion control's undo hook.
@@ -40,6 +41,8 @@ tcp_undo_start(struct tcpcb *tp)
 void
 tcp_undo_note_rexmit(struct tcpcb *tp, uint32_t seq, uint32_t end)
 {
+	if (tp->t_flags & TF_FASTRECOVERY)
+		tp->t_prr_rexmit += end - seq; /* PRR's prr_out */
 	if (!tp->t_undo_ok ||
 	    !(tp->t_flags & (TF_FASTRECOVERY | TF_LOSSRECOVERY)))
 		return;
@@ -118,14 +121,25 @@ tcp_cwnd_reduce(struct tcpcb *tp)
 
 /* ---- Without SACK: RFC 5681 3.2 and RFC 6582 ---- */
 
-/* RFC 6582 3.2 step 3: partial ACK during fast recovery. */
-static void
+/*
+ * RFC 6582 3.2 step 3: partial ACK during fast recovery.  Only the first
+ * one restarts the retransmission timer (the Impatient variant of RFC
+ * 6582 4): each partial ACK repairs one hole per round trip, so when a
+ * window lost many segments (a slow-start overshoot loses up to half of
+ * it) restarting the timer on every one would stretch the recovery over
+ * hundreds of round trips, with the send buffer full and nothing new
+ * going out.  Letting the timer expire instead resends the rest in slow
+ * start.  Returns whether the caller must leave the timer alone.
+ */
+static bool
 tcp_newreno_partialack(struct tcpcb *tp, uint32_t ack)
 {
 	uint32_t onxt = tp->snd_nxt, ocwnd = tp->snd_cwnd;
 	uint32_t acked = ack - tp->snd_una;
+	bool first = tp->t_partialacks++ == 0;
 
-	tcp_timer_disarm(tp, TCPT_REXMT);
+	if (first)
+		tcp_timer_disarm(tp, TCPT_REXMT);
 	tp->t_rtttime = 0;
 	/* Retransmit the first unacknowledged segment. */
 	tp->snd_nxt = ack;
@@ -137,6 +151,7 @@ tcp_newreno_partialack(struct tcpcb *tp, uint32_t ack)
 	/* Deflate by the amount acked, add back one segment. */
 	tp->snd_cwnd = tp->snd_cwnd > acked ? tp->snd_cwnd - acked : 0;
 	tp->snd_cwnd += tp->t_maxseg;
+	return !first;
 }
 
 /* RFC 5681 3.2: the third duplicate ACK starts fast retransmit. */
@@ -151,6 +166,7 @@ tcp_fastrexmt(struct tcpcb *tp)
 	tp->t_cc->cong_signal(tp);
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= TF_FASTRECOVERY;
+	tp->t_partialacks = 0;
 	tcp_timer_disarm(tp, TCPT_REXMT);
 	tp->t_rtttime = 0;
 	tp->snd_nxt = tp->snd_una;
@@ -200,22 +216,81 @@ tcp_recovery_dupack(struct tcpcb *tp, struct tcp_ackinfo *ai)
 /*
  * New data acknowledged without SACK: a partial ACK resends the next
  * hole, a full one ends recovery (RFC 6582 3.2 step 3).  Returns whether
- * the connection is still in recovery.
+ * the retransmission timer must be left as it is (RFC 6582 4) rather
+ * than restarted for the new data acknowledged (RFC 6298 5.3).
  */
-void
+bool
 tcp_recovery_newack(struct tcpcb *tp, struct tcp_ackinfo *ai)
 {
 	if (!(tp->t_flags & TF_FASTRECOVERY))
-		return;
+		return false;
 	if (SEQ_LT(ai->ack, tp->snd_recover))
-		tcp_newreno_partialack(tp, ai->ack);
-	else {
-		tp->t_flags &= ~TF_FASTRECOVERY;
-		tp->t_cc->post_recovery(tp, ai->ack);
-	}
+		return tcp_newreno_partialack(tp, ai->ack);
+	tp->t_flags &= ~TF_FASTRECOVERY;
+	tp->t_cc->post_recovery(tp, ai->ack);
+	return false;
 }
 
 /* ---- With SACK: RFC 6675 and RFC 8985 ---- */
+
+/*
+ * Proportional Rate Reduction (RFC 6937) for the reduction of a SACK
+ * recovery.  Setting cwnd = ssthresh at once (RFC 6675) leaves the
+ * sender silent until the pipe has drained to ssthresh, then sends the
+ * rest in a burst; with a large reduction or many losses the ACK clock
+ * stops.  PRR instead sends, on each ACK, what keeps the data sent in
+ * recovery (prr_out) at ssthresh / RecoverFS of what was delivered
+ * (prr_delivered) while the pipe is above ssthresh, so that the ACK
+ * clock keeps running and the recovery ends with about ssthresh in
+ * flight.  It works by setting cwnd = pipe + sndcnt for tcp_output.
+ */
+static void
+tcp_prr_start(struct tcpcb *tp)
+{
+	tp->t_prr_delivered = 0;
+	tp->t_prr_rexmit = 0;
+	tp->t_prr_sndmax = tp->snd_max;
+	tp->t_prr_recoverfs = tp->snd_max - tp->snd_una;
+	tp->t_prr_sacked = tp->t_sb.sacked;
+}
+
+/* RFC 6937 3: an ACK during the recovery (not the one that ends it). */
+static void
+tcp_prr_ack(struct tcpcb *tp, const struct tcp_ackinfo *ai)
+{
+	uint32_t pipe, sndcnt;
+	int64_t delivered, out;
+
+	/* DeliveredData: what left the network, SACKed or acked. */
+	delivered = (int64_t)ai->acked + tp->t_sb.sacked - tp->t_prr_sacked;
+	if (delivered < 0)
+		delivered = 0;
+	tp->t_prr_sacked = tp->t_sb.sacked;
+	tp->t_prr_delivered += (uint32_t)delivered;
+	out = (int64_t)tp->t_prr_rexmit + (int32_t)(tp->snd_max -
+	    tp->t_prr_sndmax);
+	pipe = tcp_sack_pipe(tp);
+	if (pipe > tp->snd_ssthresh) {
+		/* sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) - out */
+		uint64_t rfs = tp->t_prr_recoverfs > 0 ?
+		    tp->t_prr_recoverfs : 1;
+		int64_t want = (int64_t)(((uint64_t)tp->t_prr_delivered *
+		    tp->snd_ssthresh + rfs - 1) / rfs);
+
+		sndcnt = want > out ? (uint32_t)(want - out) : 0;
+	} else {
+		/*
+		 * Losses took the pipe below ssthresh: back up to it at
+		 * once, as RFC 6675 does.  RFC 6937's PRR-SSRB would grow
+		 * it by at most DeliveredData + SMSS per ACK; after a slow
+		 * start overshoot that lost much of a window it stretched
+		 * the recovery over several round trips (bench/lossbench:
+		 * CUBIC+SACK+RACK at 0.1 % loss fell from 47 to 34 Mbit/s).
+		 */
+		sndcnt = tp->snd_ssthresh - pipe;
+	}
+	tp->snd_cwnd = pipe + sndcnt;
+}
 
 /*
  * Enter fast recovery (RFC 6675 5 step 4; RFC 8985 when RACK found a
@@ -234,7 +309,9 @@ tcp_enter_recovery(struct tcpcb *tp)
 	tp->t_sackrecoveries++;
 	tcp_undo_start(tp);
 	tp->t_cc->cong_signal(tp);
+	/* Until PRR (tcp_prr_ack) sets it from the next ACK on. */
 	tp->snd_cwnd = tp->snd_ssthresh;
+	tcp_prr_start(tp);
 	tp->snd_recover = tp->snd_max;
 	tp->t_highrxt = tp->snd_una;
 	tp->t_rescue_set = false;
@@ -323,6 +400,10 @@ tcp_recovery_sack(struct tcpcb *tp, struct tcp_ackinfo *ai)
 		    tp->snd_recover == tp->iss))
 			tcp_enter_recovery(tp);
 	}
+	/* The ACK that started the recovery counts for PRR as well. */
+	if (!recovering && (tp->t_flags & TF_FASTRECOVERY))
+		tp->t_prr_sacked -= ai->sacked < tp->t_prr_sacked ?
+		    ai->sacked : tp->t_prr_sacked;
 
 	/* RFC 6675 5: recovery ends once RecoveryPoint is acknowledged. */
 	if ((tp->t_flags & TF_FASTRECOVERY) &&
@@ -338,6 +419,8 @@ tcp_recovery_sack(struct tcpcb *tp, struct tcp_ackinfo *ai)
 		tcp_rack_update_reo_wnd(tp, NULL, true);
 		tp->t_dupacks = 0;
 	}
+	if ((tp->t_flags & TF_FASTRECOVERY) && ai->delivered)
+		tcp_prr_ack(tp, ai);
 	if (ai->delivered)
 		tcp_rack_schedule_pto(tp);
 }

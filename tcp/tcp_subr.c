@@ -781,6 +781,7 @@ tcp_child_init(struct tcpcb *lp, struct tcpcb *tp, uint32_t laddr,
 	tp->t_ttl = lp->t_ttl;
 	tp->t_uto = lp->t_uto;
 	tp->t_nosofterr = lp->t_nosofterr;
+	tp->t_nohystart = lp->t_nohystart;
 	tp->t_laddr = laddr;
 	tp->t_lport = lport;
 	tp->t_faddr = faddr;

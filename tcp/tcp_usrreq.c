@@ -129,6 +129,12 @@ ws_tcp_setopt(struct ws_tcp *s, enum ws_tcp_opt opt, int value)
 			tp->t_flags &= ~f;
 		return 0;
 	}
+	case WS_TCP_HYSTART:
+		/* Before the handshake: it concerns the first slow start. */
+		if (!tcp_fresh(tp) && tp->t_state != TCPS_LISTEN)
+			return WS_EISCONN;
+		tp->t_nohystart = !value;
+		return 0;
 	case WS_TCP_RACK:
 		/* Only before data flows: the scoreboard state depends on it. */
 		if (!tcp_fresh(tp) && tp->t_state != TCPS_LISTEN)

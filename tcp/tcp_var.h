@@ -164,6 +164,28 @@ extern const struct tcp_cc_ops tcp_cc_newreno;
 extern const struct tcp_cc_ops tcp_cc_cubic;
 
 /*
+ * HyStart++ (RFC 9406) state for the initial slow start, shared by the
+ * algorithms (tcp_cc.c): the minimum RTT of this round and the last, and
+ * the Conservative Slow Start phase it enters when delay grows.
+ */
+enum tcp_hystart_phase {
+	HYSTART_OFF,            /* not used, or done: standard behaviour */
+	HYSTART_SS,             /* slow start, watching the delay */
+	HYSTART_CSS,            /* conservative slow start (RFC 9406 4.2) */
+};
+
+struct tcp_hystart {
+	uint8_t phase;          /* enum tcp_hystart_phase */
+	bool round;             /* window_end is defined */
+	uint32_t window_end;    /* the round ends when this is acked */
+	uint32_t last_min_us;   /* lastRoundMinRTT (UINT32_MAX: none) */
+	uint32_t cur_min_us;    /* currentRoundMinRTT */
+	uint32_t samples;       /* rttSampleCount */
+	uint32_t css_base_us;   /* cssBaselineMinRtt */
+	uint32_t css_rounds;    /* rounds spent in CSS */
+};
+
+/*
  * The SACK scoreboard (tcp_sack.c), after Linux's retransmit queue: one
  * record per transmitted segment, in sequence order, covering exactly
  * [snd_una, snd_max) once data has been sent.  SACK blocks, RACK loss
@@ -321,6 +343,9 @@ struct tcpcb {
 	uint32_t snd_recover;           /* NewReno: snd_max at loss (RFC 6582) */
 	uint32_t t_dupacks;             /* consecutive duplicate ACKs */
 	uint32_t t_cabytes;             /* congestion avoidance byte counter */
+	uint32_t t_partialacks;         /* RFC 6582: partial ACKs so far */
+	bool t_nohystart;               /* WS_TCP_HYSTART 0: plain slow start */
+	struct tcp_hystart t_hystart;   /* RFC 9406 */
 	uint64_t t_ccpriv[8];           /* algorithm private state */
 
 	/* Loss recovery (RFC 6675, RFC 8985, RFC 2883 undo). */
@@ -330,6 +355,12 @@ struct tcpcb {
 	uint32_t t_rescuerxt;           /* RFC 6675 RescueRxt */
 	bool t_rescue_set;              /* RescueRxt defined */
 	uint32_t t_limited;             /* RFC 3042: segments sent so */
+	/* RFC 6937 PRR: the cwnd reduction of a SACK fast recovery. */
+	uint32_t t_prr_delivered;       /* prr_delivered */
+	uint32_t t_prr_rexmit;          /* bytes resent in it (prr_out ...) */
+	uint32_t t_prr_sndmax;          /* ... plus new data past this */
+	uint32_t t_prr_recoverfs;       /* RecoverFS */
+	uint32_t t_prr_sacked;          /* t_sb.sacked at the last ACK */
 	uint32_t t_prior_cwnd;          /* before the last reduction (undo) */
 	uint32_t t_prior_ssthresh;
 	bool t_undo_ok;                 /* the reduction may still be undone */
@@ -580,6 +611,10 @@ void tcp_timer_delack(struct tcpcb *tp);
 const struct tcp_cc_ops *tcp_cc_get(int which);
 int tcp_cc_id(const struct tcp_cc_ops *cc);
 uint32_t tcp_cc_maxcwnd(void);
+bool tcp_cc_rto_repeated(const struct tcpcb *tp);
+void tcp_cc_slowstart(struct tcpcb *tp, uint32_t acked);
+void tcp_cc_rtt_sample(struct tcpcb *tp, uint32_t ack, uint32_t rtt_us);
+void tcp_hystart_init(struct tcpcb *tp);
 
 /* tcp_sack.c: scoreboard, SACK blocks both ways, pipe, NextSeg. */
 static inline bool
@@ -637,7 +672,7 @@ void tcp_timer_reo(struct tcpcb *tp);
 
 /* tcp_recovery.c: fast retransmit, NewReno, RFC 6675 recovery, undo. */
 void tcp_recovery_dupack(struct tcpcb *tp, struct tcp_ackinfo *ai);
-void tcp_recovery_newack(struct tcpcb *tp, struct tcp_ackinfo *ai);
+bool tcp_recovery_newack(struct tcpcb *tp, struct tcp_ackinfo *ai);
 void tcp_recovery_sack(struct tcpcb *tp, struct tcp_ackinfo *ai);
 void tcp_enter_recovery(struct tcpcb *tp);
 void tcp_recovery_timeout(struct tcpcb *tp);

@@ -209,7 +209,10 @@ extern "C" {
 	/* tcp_orphan_retries: */ \
 	X(orphandrop, "orphans dropped after their retries") \
 	/* tcp_persist_max_ms: */ \
-	X(persistlimit, "connections dropped: zero window too long")
+	X(persistlimit, "connections dropped: zero window too long") \
+	/* HyStart++ (RFC 9406): */ \
+	X(hystart_css, "slow starts left for CSS on a delay increase") \
+	X(hystart_spurious, "CSS found spurious: back to slow start")
 
 /* Every counter is a uint64_t (the unit tests rely on it). */
 #define WS_STATS_FIELD_(name, desc) uint64_t name;

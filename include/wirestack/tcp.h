@@ -63,6 +63,8 @@ enum ws_tcp_opt {
 	                         at any time */
 	WS_TCP_TTL,           /* IP TTL of our segments, 1-255; 0: the
 	                         default (64); at any time */
+	WS_TCP_HYSTART,       /* 1 (default): HyStart++ (RFC 9406) ends the
+	                         first slow start on a delay increase; 0: off */
 };
 
 #define WS_TCP_CC_NEWRENO 0   /* RFC 5681, RFC 6582 */

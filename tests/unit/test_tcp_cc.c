@@ -2,7 +2,10 @@
  * Congestion control: CUBIC's window against the RFC 9438 formulas
  * (cubic region, Reno-friendly region, fast convergence, timeout),
  * NewReno's slow start and congestion avoidance with appropriate byte
- * counting (RFC 3465), and choosing the algorithm per connection.
+ * counting (RFC 3465), choosing the algorithm per connection, HyStart++
+ * (RFC 9406) in either's slow start, NewReno recovery's timer when the
+ * window lost many segments (RFC 6582), and the reduction of a SACK
+ * recovery by PRR (RFC 6937).
  *
  * The algorithms are driven directly on an established connection's
  * control block: ACKs of one segment each, spread evenly over each RTT,
@@ -214,9 +217,9 @@ test_cubic_fast_convergence(void **state)
 }
 
 /*
- * RFC 9438 4.8: an RTO: cwnd one segment, ssthresh = 0.7 cwnd; slow
- * start (RFC 3465: at most 2 SMSS per ACK) back to ssthresh, then a
- * cubic epoch with K = 0 from there.
+ * RFC 9438 4.8: an RTO: cwnd one segment, ssthresh = 0.7 cwnd, held
+ * if the timeout repeats; slow start (RFC 3465: at most 2 SMSS per ACK)
+ * back to ssthresh, then a cubic epoch with K = 0 from there.
  */
 static void
 test_cubic_timeout(void **state)
@@ -227,9 +230,16 @@ test_cubic_timeout(void **state)
 	(void)state;
 	tp = cc_tcb(&tcp_cc_cubic, 50000);
 	tp->snd_cwnd = 100 * SMSS;
+	tp->t_rxtshift = 1; /* as tcp_timer_rexmt has it */
 	tp->t_cc->timeout(tp);
 	assert_int_equal(tp->snd_cwnd, SMSS);
 	assert_int_equal(tp->snd_ssthresh, 70 * SMSS);
+	/* RFC 5681 3.1: a repeated timeout holds ssthresh (not 2 SMSS). */
+	tp->t_rxtshift = 2;
+	tp->t_cc->timeout(tp);
+	assert_int_equal(tp->snd_cwnd, SMSS);
+	assert_int_equal(tp->snd_ssthresh, 70 * SMSS);
+	tp->t_rxtshift = 0;
 	tp->t_cc->ack(tp, 3 * SMSS);
 	assert_int_equal(tp->snd_cwnd, 3 * SMSS);
 	ss = tp->snd_ssthresh;
@@ -295,6 +305,341 @@ test_newreno(void **state)
 	tp->snd_max = tp->snd_una;
 }
 
+/* ---- HyStart++ (RFC 9406) ---- */
+
+/*
+ * `n` ACKs of one segment each, every one with an RTT sample of rtt_us,
+ * in the order tcp_input has them (the sample, then the window), the
+ * sender refilling the window at once (snd_max = snd_una + cwnd), so
+ * that the rounds of RFC 9406 (the data outstanding when one begins) come
+ * out of the ACKs themselves.
+ */
+static void
+hs_acks(struct tcpcb *tp, uint32_t n, uint32_t rtt_us)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t ack = tp->snd_una + SMSS;
+
+		if (SEQ_LT(tp->snd_max, ack))
+			tp->snd_max = ack;
+		D.st->now += 100;
+		tcp_cc_rtt_sample(tp, ack, rtt_us);
+		tp->t_cc->ack(tp, SMSS);
+		tp->snd_una = ack;
+		tp->snd_max = tp->snd_una + tp->snd_cwnd;
+	}
+}
+
+/* The rest of the current round: the next ACK begins a new one. */
+static void
+hs_finish_round(struct tcpcb *tp, uint32_t rtt_us)
+{
+	assert_true(tp->t_hystart.round);
+	hs_acks(tp, (tp->t_hystart.window_end - tp->snd_una + SMSS - 1) /
+	    SMSS - 1, rtt_us);
+}
+
+/* Slow start until cwnd reaches `segs` segments, the RTT steady. */
+static void
+hs_grow(struct tcpcb *tp, uint32_t segs, uint32_t rtt_us)
+{
+	while (tp->snd_cwnd < segs * SMSS)
+		hs_acks(tp, 1, rtt_us);
+}
+
+/* body() for NewReno, then for CUBIC on a fresh stack (SRTT 50 ms). */
+static void
+hs_both(void (*body)(struct tcpcb *tp))
+{
+	body(cc_tcb(&tcp_cc_newreno, 50000));
+	dlg_teardown(&D);
+	dlg_setup(&D);
+	body(cc_tcb(&tcp_cc_cubic, 50000));
+}
+
+/*
+ * Without a delay increase HyStart++ never interferes: one SMSS per ACK
+ * (RFC 3465 byte counting) all the way, ssthresh untouched.
+ */
+static void
+hs_no_increase(struct tcpcb *tp)
+{
+	uint32_t before;
+
+	hs_grow(tp, 100, 50000);
+	/* Jitter below RttThresh (max(4 ms, 50 / 8 ms) = 6.25 ms). */
+	before = tp->snd_cwnd;
+	hs_acks(tp, 200, 56000);
+	assert_int_equal(tp->snd_cwnd, before + 200 * SMSS);
+	assert_int_equal(tp->t_hystart.phase, HYSTART_SS);
+	assert_int_equal(tp->snd_ssthresh, UINT32_MAX / 2);
+	assert_int_equal(dlg_stats(&D).tcp.hystart_css, 0);
+}
+
+static void
+test_hystart_no_increase(void **state)
+{
+	(void)state;
+	hs_both(hs_no_increase);
+}
+
+/*
+ * RFC 9406 4.2: a round whose minimum RTT (N_RTT_SAMPLE samples at
+ * least) exceeds the last round's by RttThresh ends slow start in CSS:
+ * a quarter of the growth per ACK; CSS_ROUNDS rounds later congestion
+ * avoidance begins at that cwnd (ssthresh = cwnd).  Both algorithms.
+ */
+static void
+hs_css_to_ca(struct tcpcb *tp)
+{
+	uint32_t before;
+
+	hs_grow(tp, 64, 50000);
+	/* 7 samples of a new round at +7 ms: not yet (N_RTT_SAMPLE). */
+	hs_finish_round(tp, 50000);
+	hs_acks(tp, 7, 57000);
+	assert_int_equal(tp->t_hystart.phase, HYSTART_SS);
+	hs_acks(tp, 1, 57000);
+	assert_int_equal(tp->t_hystart.phase, HYSTART_CSS);
+	assert_int_equal(tp->t_hystart.css_base_us, 57000);
+	assert_int_equal(dlg_stats(&D).tcp.hystart_css, 1);
+	/* CSS: SMSS / CSS_GROWTH_DIVISOR per one-segment ACK. */
+	before = tp->snd_cwnd;
+	hs_acks(tp, 4, 57000);
+	assert_int_equal(tp->snd_cwnd, before + SMSS);
+	assert_int_equal(tp->snd_ssthresh, UINT32_MAX / 2);
+	/*
+	 * CSS_ROUNDS rounds at the raised RTT (the one CSS began in
+	 * counts): congestion avoidance.
+	 */
+	for (int r = 0; r < 5; r++) {
+		assert_int_equal(tp->t_hystart.phase, HYSTART_CSS);
+		hs_finish_round(tp, 57000);
+		hs_acks(tp, 1, 57000);
+	}
+	assert_int_equal(tp->t_hystart.phase, HYSTART_OFF);
+	assert_true(tp->snd_ssthresh < UINT32_MAX / 2);
+	assert_true(tp->snd_cwnd >= tp->snd_ssthresh);
+	/* 1.25 per round (slow start: 2), for five rounds at most. */
+	assert_true(tp->snd_cwnd < 4 * before);
+	/* From now on the algorithm's congestion avoidance. */
+	before = tp->snd_cwnd;
+	hs_acks(tp, before / SMSS, 57000);
+	assert_true(tp->snd_cwnd <= before + 2 * SMSS);
+	assert_true(tp->snd_cwnd > before);
+}
+
+static void
+test_hystart_css_to_ca(void **state)
+{
+	(void)state;
+	hs_both(hs_css_to_ca);
+}
+
+/*
+ * RFC 9406 4.2: in CSS a round whose minimum RTT falls below the one
+ * that started CSS shows the increase was spurious: back to slow start,
+ * full growth again, and HyStart++ keeps watching.
+ */
+static void
+test_hystart_spurious(void **state)
+{
+	struct tcpcb *tp;
+	uint32_t before;
+
+	(void)state;
+	tp = cc_tcb(&tcp_cc_cubic, 50000);
+	hs_grow(tp, 32, 50000);
+	hs_finish_round(tp, 50000);
+	hs_acks(tp, 8, 60000);
+	assert_int_equal(tp->t_hystart.phase, HYSTART_CSS);
+	/* The rest of this round, then 8 samples of the next at 50 ms. */
+	hs_finish_round(tp, 60000);
+	hs_acks(tp, 7, 50000);
+	assert_int_equal(tp->t_hystart.phase, HYSTART_CSS);
+	hs_acks(tp, 1, 50000);
+	assert_int_equal(tp->t_hystart.phase, HYSTART_SS);
+	assert_int_equal(dlg_stats(&D).tcp.hystart_spurious, 1);
+	before = tp->snd_cwnd;
+	hs_acks(tp, 10, 50000);
+	assert_int_equal(tp->snd_cwnd, before + 10 * SMSS);
+	/* A real increase later still ends slow start. */
+	hs_finish_round(tp, 50000);
+	hs_acks(tp, 8, 70000);
+	assert_int_equal(tp->t_hystart.phase, HYSTART_CSS);
+	assert_int_equal(dlg_stats(&D).tcp.hystart_css, 2);
+}
+
+/*
+ * Only the first slow start (RFC 9406 4.3): after a loss ssthresh is
+ * set and HyStart++ is done; and WS_TCP_HYSTART 0 turns it off.
+ */
+static void
+test_hystart_first_only_and_off(void **state)
+{
+	struct tcpcb *tp;
+	uint32_t ss;
+
+	(void)state;
+	tp = cc_tcb(&tcp_cc_newreno, 50000);
+	hs_grow(tp, 40, 50000);
+	tp->t_cc->timeout(tp);
+	ss = tp->snd_ssthresh;
+	hs_acks(tp, 300, 50000);
+	hs_acks(tp, 300, 90000);
+	assert_int_equal(tp->snd_ssthresh, ss);
+	assert_int_equal(dlg_stats(&D).tcp.hystart_css, 0);
+	dlg_teardown(&D);
+	dlg_setup(&D);
+
+	/* Off: a listener's setting goes to what it accepts. */
+	assert_int_equal(ws_tcp_open(D.st, &D.l), 0);
+	assert_int_equal(ws_tcp_setopt(D.l, WS_TCP_HYSTART, 0), 0);
+	assert_int_equal(ws_tcp_listen(D.l, DLG_LPORT, 4), 0);
+	{
+		struct seg sg = dlg_seg(TH_SYN, DLG_PEER_ISS, 0), o;
+
+		dlg_send(&D, &sg);
+		assert_true(dlg_recv(&D, &o));
+		sg = dlg_seg(TH_ACK, DLG_PEER_ISS + 1, o.seq + 1);
+		dlg_send(&D, &sg);
+	}
+	assert_int_equal(ws_tcp_accept(D.l, &D.s), 0);
+	tp = sototcpcb(D.s);
+	assert_true(tp->t_nohystart);
+	assert_int_equal(tp->t_hystart.phase, HYSTART_OFF);
+	assert_int_equal(ws_tcp_setopt(D.s, WS_TCP_HYSTART, 1), WS_EISCONN);
+	tp->t_maxseg = SMSS;
+	tp->t_rtt.valid = true;
+	tp->t_rtt.srtt_us = 50000;
+	hs_grow(tp, 40, 50000);
+	ss = tp->snd_cwnd;
+	hs_acks(tp, 200, 90000);
+	assert_int_equal(tp->snd_cwnd, ss + 200 * SMSS);
+	assert_int_equal(dlg_stats(&D).tcp.hystart_css, 0);
+}
+
+/* ---- Loss recovery without SACK (RFC 6582) ---- */
+
+/*
+ * RFC 6582 3.2 step 3 and 4 (the Impatient variant): only the first
+ * partial ACK of a recovery restarts the retransmission timer, so a
+ * window with many losses ends in an RTO and slow start rather than one
+ * hole per round trip.
+ */
+static void
+test_newreno_impatient(void **state)
+{
+	struct tcpcb *tp;
+	struct seg sg, o;
+	ws_time_t t1, t2;
+	static uint8_t data[16 * 1460];
+
+	(void)state;
+	dlg_to_established(&D);
+	tp = sototcpcb(D.s);
+	tp->t_cc = &tcp_cc_newreno;
+	assert_false(tcp_sb_active(tp));
+	assert_int_equal(ws_tcp_send(D.s, data, 8 * 1460), 8 * 1460);
+	for (int i = 0; i < 8; i++)
+		assert_true(dlg_recv(&D, &o));
+	/* Segments 1, 3 and 5 lost: three duplicate ACKs for 1. */
+	sg = dlg_seg(TH_ACK, D.snd, D.rcv + 1460);
+	for (int i = 0; i < 4; i++)
+		dlg_send(&D, &sg);
+	dlg_expect(&D, TH_ACK, D.rcv + 1460, D.snd, 1460, NULL);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(tp->snd_ssthresh, 7 * 1460 / 2);
+	/* The first partial ACK restarts the timer ... */
+	dlg_wait(&D, 30 * DLG_MS);
+	t1 = tp->t_timer[TCPT_REXMT];
+	sg = dlg_seg(TH_ACK, D.snd, D.rcv + 3 * 1460);
+	dlg_send(&D, &sg);
+	dlg_expect(&D, TH_ACK, D.rcv + 3 * 1460, D.snd, 1460, NULL);
+	t2 = tp->t_timer[TCPT_REXMT];
+	assert_true(t2 > t1);
+	/* ... a later one does not. */
+	dlg_wait(&D, 30 * DLG_MS);
+	sg = dlg_seg(TH_ACK, D.snd, D.rcv + 5 * 1460);
+	dlg_send(&D, &sg);
+	dlg_expect(&D, TH_ACK, D.rcv + 5 * 1460, D.snd, 1460, NULL);
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(tp->t_timer[TCPT_REXMT], t2);
+	/* It expires: go-back-N from SND.UNA in slow start. */
+	dlg_at(&D, t2 - 1);
+	assert_int_equal(dlg_stats(&D).tcp.rexmttimeo, 0);
+	dlg_at(&D, t2);
+	dlg_expect(&D, TH_ACK, D.rcv + 5 * 1460, D.snd, 1460, NULL);
+	assert_int_equal(dlg_stats(&D).tcp.rexmttimeo, 1);
+	assert_false(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(tp->snd_cwnd, 1460);
+	/* RFC 5681 (4): FlightSize is 3 segments now. */
+	assert_int_equal(tp->snd_ssthresh, 2 * 1460);
+}
+
+/* NewReno, RFC 6675 loss detection (no RACK): the listener's options. */
+static void
+prr_opts(struct ws_tcp *l)
+{
+	assert_int_equal(ws_tcp_setopt(l, WS_TCP_CC, WS_TCP_CC_NEWRENO), 0);
+	assert_int_equal(ws_tcp_setopt(l, WS_TCP_RACK, 0), 0);
+}
+
+/*
+ * PRR (RFC 6937) in a SACK recovery: while the pipe is above ssthresh,
+ * each ACK releases ssthresh / RecoverFS of what it delivered (here one
+ * segment for every two SACKed), spread over the ACKs, where cwnd =
+ * ssthresh would leave the sender silent until the pipe had drained.
+ */
+static void
+test_prr_proportional(void **state)
+{
+	static uint8_t data[40 * 1460];
+	struct tcpcb *tp;
+	uint32_t base, blk[2], sent = 0, delivered, want;
+	int quiet = 0;
+
+	(void)state;
+	dlg_to_established_sack(&D, false, 10 * DLG_MS, prr_opts);
+	tp = sototcpcb(D.s);
+	assert_ptr_equal(tp->t_cc, &tcp_cc_newreno);
+	tp->snd_cwnd = 20 * 1460;
+	base = D.rcv;
+	assert_int_equal(ws_tcp_send(D.s, data, sizeof(data)), sizeof(data));
+	assert_int_equal(dlg_drain(&D, NULL, 0), 20);
+	/* Segment 0 is lost; the peer SACKs 1, 2, ... one at a time. */
+	blk[0] = base + 1460;
+	for (uint32_t k = 1; k <= 3; k++) {
+		blk[1] = base + (k + 1) * 1460;
+		dlg_send_sack(&D, base, blk, 1);
+		if (k < 3)
+			(void)dlg_drain(&D, NULL, 0);
+	}
+	assert_true(tp->t_flags & TF_FASTRECOVERY);
+	assert_int_equal(tp->t_prr_recoverfs, 22 * 1460);
+	assert_int_equal(tp->snd_ssthresh, 11 * 1460);
+	sent = (uint32_t)dlg_drain(&D, NULL, 0);
+	assert_int_equal(sent, 1); /* the retransmission of segment 0 */
+	for (uint32_t k = 4; k <= 13; k++) {
+		int n;
+
+		blk[1] = base + (k + 1) * 1460;
+		dlg_send_sack(&D, base, blk, 1);
+		n = dlg_drain(&D, NULL, 0);
+		assert_true(n <= 1);
+		quiet = n == 0 ? quiet + 1 : 0;
+		assert_true(quiet <= 2);
+		sent += (uint32_t)n;
+		assert_true(tcp_sack_pipe(tp) > tp->snd_ssthresh);
+	}
+	/* 11 segments delivered: floor(11 * 11 / 22) = 5 sent. */
+	delivered = 11 * 1460;
+	assert_int_equal(tp->t_prr_delivered, delivered);
+	want = delivered * (11 * 1460) / (22 * 1460);
+	assert_int_equal(sent, want / 1460);
+	assert_int_equal(sent, 5);
+}
+
 /* WS_TCP_CC: per connection, before connecting, inherited, reported. */
 static void
 test_select(void **state)
@@ -346,6 +691,12 @@ main(void)
 		DLG_TEST(test_cubic_undo),
 		DLG_TEST(test_newreno),
 		DLG_TEST(test_select),
+		DLG_TEST(test_hystart_no_increase),
+		DLG_TEST(test_hystart_css_to_ca),
+		DLG_TEST(test_hystart_spurious),
+		DLG_TEST(test_hystart_first_only_and_off),
+		DLG_TEST(test_newreno_impatient),
+		DLG_TEST(test_prr_proportional),
 	};
 
 	return cmocka_run_group_tests_name("tcp_cc", tests, NULL, NULL);
