@@ -259,6 +259,17 @@ pcap_link_send_batch(struct ws_link *l, ws_time_t now,
 			if (r <= 0) {
 				/* The qdisc or socket buffer is full (or
 				 * worse): this frame is lost, go on. */
+				if (r < 0 && pl->vnet && (errno == EINVAL ||
+				    errno == EOPNOTSUPP || errno == EMSGSIZE) &&
+				    vh[j].gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+					/*
+					 * The kernel or driver refuses
+					 * super-segments: stop making them.
+					 * TCP resends this one as ordinary
+					 * segments.
+					 */
+					l->gso_max = 0;
+				}
 				failed++;
 				j++;
 				continue;
