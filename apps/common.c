@@ -60,16 +60,16 @@ synopsis(const struct app *a, FILE *f)
 		fprintf(f,
 "usage: %s [-i IFACE --ip ADDR/PREFIX [--gw ADDR] [--mac MAC]] [-p PORT]\n"
 "              [--echo] [--cc newreno|cubic] [--no-hystart] [--loss P]\n"
-"              [--dup P] [--reorder P] [--corrupt P] [--seed N] [--pcap FILE]\n"
-"              [--stats-json FILE] [--tos N] [--ttl N]\n"
+"              [--dup P] [--reorder P] [--corrupt P] [--ce P] [--seed N]\n"
+"              [--pcap FILE] [--stats-json FILE] [--tos N] [--ttl N] [--ecn]\n"
 "              [--user NAME] [--no-seccomp] [--no-firewall] [-v[v[v]]]\n",
 		    a->prog);
 	else
 		fprintf(f,
 "usage: %s [-i IFACE --ip ADDR/PREFIX [--gw ADDR] [--mac MAC]] [-w SECS]\n"
 "              [--cc newreno|cubic] [--no-hystart] [--loss P] [--dup P]\n"
-"              [--reorder P] [--corrupt P] [--seed N] [--pcap FILE]\n"
-"              [--stats-json FILE] [--tos N] [--ttl N]\n"
+"              [--reorder P] [--corrupt P] [--ce P] [--seed N] [--pcap FILE]\n"
+"              [--stats-json FILE] [--tos N] [--ttl N] [--ecn]\n"
 "              [--user NAME] [--no-seccomp] [--no-firewall] [-v[v[v]]]\n"
 "              [HOST [PORT]]\n", a->prog);
 }
@@ -107,12 +107,15 @@ usage(const struct app *a, FILE *f)
 "                         stack's own)\n"
 "      --tos N            IP TOS byte (DS field) of our TCP segments, 0..255\n"
 "      --ttl N            IP TTL of our TCP segments, 1..255 (default 64)\n"
+"      --ecn              ask for ECN (RFC 3168) in our SYNs; without it ECN\n"
+"                         is used only when the peer asks\n"
 "      --no-hystart       plain slow start: no HyStart++ (RFC 9406) exit on a\n"
 "                         delay increase\n"
 "      --loss P           drop P percent of frames, each direction (0..100)\n"
 "      --dup P            send P percent of frames twice\n"
 "      --reorder P        hold P percent of frames back behind the next\n"
 "      --corrupt P        flip one byte in P percent of frames\n"
+"      --ce P             mark P percent of ECN-capable packets CE (RFC 3168)\n"
 "      --seed N           seed for the faults above (default: random, printed)\n"
 "      --stats-json FILE  write the counters and connections as JSON to FILE\n"
 "                         at exit and on SIGUSR1\n"
@@ -310,7 +313,7 @@ enum {
 	OPT_IP = 256, OPT_GW, OPT_MAC, OPT_PCAP, OPT_ECHO, OPT_NOFW,
 	OPT_CC, OPT_LOSS, OPT_DUP, OPT_REORDER, OPT_CORRUPT, OPT_SEED,
 	OPT_STATS_JSON, OPT_USER, OPT_NO_SECCOMP, OPT_TOS, OPT_TTL,
-	OPT_NO_HYSTART,
+	OPT_NO_HYSTART, OPT_CE, OPT_ECN,
 };
 
 /* --loss and friends: a percentage, 0..100, as a probability. */
@@ -365,6 +368,13 @@ common_opt(struct app *a, int c, const char *arg)
 	case OPT_CORRUPT:
 		a->o.fault.corrupt = parse_percent(a, "--corrupt", arg);
 		a->o.have_fault = true;
+		return 1;
+	case OPT_CE:
+		a->o.fault.ce = parse_percent(a, "--ce", arg);
+		a->o.have_fault = true;
+		return 1;
+	case OPT_ECN:
+		a->o.ecn = true;
 		return 1;
 	case OPT_SEED:
 		errno = 0;
@@ -425,6 +435,8 @@ app_init(struct app *a, enum app_kind kind, int argc, char **argv)
 		{ "dup", required_argument, NULL, OPT_DUP },
 		{ "reorder", required_argument, NULL, OPT_REORDER },
 		{ "corrupt", required_argument, NULL, OPT_CORRUPT },
+		{ "ce", required_argument, NULL, OPT_CE },
+		{ "ecn", no_argument, NULL, OPT_ECN },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -655,6 +667,7 @@ static void
 wrap_trace_fault(struct app *a)
 {
 	struct ws_link *w;
+	char ce[32];
 	int error;
 
 	if (a->o.verbose >= 2) {
@@ -683,11 +696,14 @@ wrap_trace_fault(struct app *a)
 			app_die(a, APP_EXIT_FAIL, "cannot add fault injection: "
 			    "%s", ws_strerror(error));
 		a->link = w;
+		/* CE marks (--ce) only when asked for: the line stays. */
+		snprintf(ce, sizeof(ce), "ce %g%%, ", a->o.fault.ce * 100);
 		fprintf(stderr, "%s: fault injection on %s, both directions: "
 		    "loss %g%%, dup %g%%, reorder %g%%, corrupt %g%%, "
-		    "--seed %llu\n", a->prog, a->link->name,
+		    "%s--seed %llu\n", a->prog, a->link->name,
 		    a->o.fault.drop * 100, a->o.fault.duplicate * 100,
 		    a->o.fault.reorder * 100, a->o.fault.corrupt * 100,
+		    a->o.fault.ce > 0 ? ce : "",
 		    (unsigned long long)a->o.fault.seed);
 	}
 }
@@ -901,6 +917,13 @@ app_tcp_open(struct app *a, struct ws_tcp **out)
 		ws_tcp_abort(*out);
 		*out = NULL;
 		app_die(a, APP_EXIT_FAIL, "cannot set --tos/--ttl: %s",
+		    ws_strerror(error));
+	}
+	if (a->o.ecn &&
+	    (error = ws_tcp_setopt(*out, WS_TCP_ECN, WS_TCP_ECN_ON)) < 0) {
+		ws_tcp_abort(*out);
+		*out = NULL;
+		app_die(a, APP_EXIT_FAIL, "cannot turn ECN on: %s",
 		    ws_strerror(error));
 	}
 	if (a->o.no_hystart &&

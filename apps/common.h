@@ -41,7 +41,9 @@ struct app_opts {
 	int cc;                  /* --cc: WS_TCP_CC_NEWRENO or CUBIC */
 	const char *cc_name;     /* "newreno" or "cubic"; NULL: no --cc */
 	bool no_hystart;         /* --no-hystart */
-	bool have_fault;         /* any of --loss --dup --reorder --corrupt */
+	bool ecn;                /* --ecn: WS_TCP_ECN_ON */
+	bool have_fault;         /* any of --loss --dup --reorder --corrupt
+	                            --ce */
 	struct ws_fault_config fault; /* probabilities 0..1, seed (--seed) */
 	const char *stats_json;  /* --stats-json FILE */
 	const char *user;        /* --user; NULL: "nobody" when root */

@@ -16,11 +16,18 @@ struct ws_stack;
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_ 6
 
+/* The ECN field, the low two bits of the TOS byte (RFC 3168 5). */
+#define IP4_ECN_MASK 0x03
+#define IP4_ECN_NOTECT 0x00
+#define IP4_ECN_ECT1 0x01
+#define IP4_ECN_ECT0 0x02
+#define IP4_ECN_CE 0x03
+
 /* What a transport learns about the datagram that carried its segment. */
 struct ip4_info {
 	uint32_t src, dst;  /* host order */
 	uint8_t proto;
-	uint8_t tos;
+	uint8_t tos;        /* with the ECN field (RFC 3168 5) */
 	uint8_t ttl;
 	uint16_t hlen;      /* IP header length, bytes */
 };

@@ -7,6 +7,9 @@
  * through splitmix64, and every frame draws the same number of values
  * whatever happens to it, so the same seed and the same traffic give the
  * same faults, and changing one probability does not reshuffle the others.
+ * CE marking (RFC 3168 5, what an AQM router does instead of dropping)
+ * draws from a third stream of its own, so that turning it on leaves
+ * the other faults of a seed exactly where they were.
  *
  * Reordering holds one frame back (a copy) until the next frame has
  * passed in the same direction, or until reorder_max_us have passed, so a
@@ -26,6 +29,7 @@
 #include <wirestack/err.h>
 #include <wirestack/link.h>
 
+#include "core/cksum.h"
 #include "core/stack_var.h"
 #include "link/link_var.h"
 
@@ -42,6 +46,7 @@ struct fault_frame {
 
 struct fault_dir {
 	uint64_t rng[4];           /* xoshiro256** state */
+	uint64_t ce_rng[4];        /* the CE marks' own stream */
 	struct fault_frame *held;  /* reordered frame, or NULL */
 	ws_time_t held_until;      /* release it by then at the latest */
 	/*
@@ -65,7 +70,7 @@ struct fault_link {
 
 /* What happens to one frame; decided up front from fixed draws. */
 struct fault_verdict {
-	bool drop, duplicate, reorder, corrupt;
+	bool drop, duplicate, reorder, corrupt, ce;
 	uint32_t corrupt_pos;      /* random, reduced modulo the range */
 	uint8_t corrupt_xor;       /* never 0, so the byte really changes */
 };
@@ -130,7 +135,61 @@ fault_decide(struct fault_link *f, int dir)
 	r = xoshiro_next(s);
 	v.corrupt_pos = (uint32_t)(r >> 32);
 	v.corrupt_xor = (uint8_t)(1 + (r & 0xffff) % 255);
+	v.ce = chance(f->dir[dir].ce_rng, f->cfg.ce);
 	return v;
+}
+
+/* A copy of the frame in the direction's scratch buffer (or frame). */
+static uint8_t *
+fault_scratch(struct fault_dir *d, const uint8_t *frame, size_t len)
+{
+	if (frame == d->scratch)
+		return d->scratch; /* already a copy (corrupted) */
+	if (d->scratch_cap < len) {
+		uint8_t *n = realloc(d->scratch, len);
+
+		if (n == NULL)
+			return NULL;
+		d->scratch = n;
+		d->scratch_cap = len;
+	}
+	memcpy(d->scratch, frame, len);
+	return d->scratch;
+}
+
+/*
+ * Mark an ECN-capable IPv4 packet CE (RFC 3168 5: ECT(0) or ECT(1)
+ * becomes 11), as a congested router would, and fix the header checksum
+ * (RFC 1624).  Not-ECT packets pass unchanged: a router must drop those,
+ * and --loss already does.  Returns the frame to pass on.
+ */
+static const uint8_t *
+fault_ce(struct fault_link *f, int dir, const uint8_t *frame, size_t len)
+{
+	size_t off = 0;
+	uint8_t *c;
+	uint16_t oldw, neww, sum;
+
+	if (f->link.medium == WS_MEDIUM_ETHERNET) {
+		if (len < ETHER_HDR_LEN || frame[12] != 0x08 ||
+		    frame[13] != 0x00)
+			return frame;
+		off = ETHER_HDR_LEN;
+	}
+	if (len < off + 20 || (frame[off] >> 4) != 4 ||
+	    (frame[off + 1] & 0x03) == 0 || (frame[off + 1] & 0x03) == 0x03)
+		return frame;
+	if ((c = fault_scratch(&f->dir[dir], frame, len)) == NULL)
+		return frame;
+	oldw = (uint16_t)(c[off] << 8 | c[off + 1]);
+	c[off + 1] |= 0x03;
+	neww = (uint16_t)(c[off] << 8 | c[off + 1]);
+	sum = cksum_update16((uint16_t)(c[off + 10] << 8 | c[off + 11]),
+	    oldw, neww);
+	c[off + 10] = (uint8_t)(sum >> 8);
+	c[off + 11] = (uint8_t)sum;
+	f->link.stats.fault_ce++;
+	return c;
 }
 
 static struct fault_frame *
@@ -157,25 +216,16 @@ static const uint8_t *
 fault_corrupt(struct fault_link *f, int dir, const struct fault_verdict *v,
     const uint8_t *frame, size_t len)
 {
-	struct fault_dir *d = &f->dir[dir];
 	size_t start = 0;
+	uint8_t *c;
 
-	if (len == 0)
+	if (len == 0 || (c = fault_scratch(&f->dir[dir], frame, len)) == NULL)
 		return frame;
-	if (d->scratch_cap < len) {
-		uint8_t *n = realloc(d->scratch, len);
-
-		if (n == NULL)
-			return frame;
-		d->scratch = n;
-		d->scratch_cap = len;
-	}
-	memcpy(d->scratch, frame, len);
 	if (f->link.medium == WS_MEDIUM_ETHERNET && len > ETHER_HDR_LEN)
 		start = ETHER_HDR_LEN;
-	d->scratch[start + v->corrupt_pos % (len - start)] ^= v->corrupt_xor;
+	c[start + v->corrupt_pos % (len - start)] ^= v->corrupt_xor;
 	f->link.stats.fault_corrupted++;
-	return d->scratch;
+	return c;
 }
 
 /* ---- transmit direction ---- */
@@ -227,6 +277,8 @@ fault_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 		l->stats.fault_dropped++;
 		return 0;
 	}
+	if (v.ce)
+		frame = fault_ce(f, DIR_TX, frame, len);
 	if (v.corrupt)
 		frame = fault_corrupt(f, DIR_TX, &v, frame, len);
 	if (v.reorder && d->held == NULL) {
@@ -344,6 +396,8 @@ rx_cb(void *arg, const uint8_t *frame, size_t len)
 		f->link.stats.fault_dropped++;
 		return;
 	}
+	if (v.ce)
+		frame = fault_ce(f, DIR_RX, frame, len);
 	if (v.corrupt)
 		frame = fault_corrupt(f, DIR_RX, &v, frame, len);
 	if (v.reorder && d->held == NULL) {
@@ -462,7 +516,8 @@ ws_link_fault_wrap(struct ws_link **out, struct ws_link *inner,
 	if (inner == NULL)
 		return WS_EINVAL;
 	if (cfg != NULL && (!prob_ok(cfg->drop) || !prob_ok(cfg->duplicate) ||
-	    !prob_ok(cfg->reorder) || !prob_ok(cfg->corrupt)))
+	    !prob_ok(cfg->reorder) || !prob_ok(cfg->corrupt) ||
+	    !prob_ok(cfg->ce)))
 		return WS_EINVAL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return WS_ENOMEM;
@@ -475,6 +530,10 @@ ws_link_fault_wrap(struct ws_link **out, struct ws_link *inner,
 	for (int d = 0; d < 2; d++)
 		for (int i = 0; i < 4; i++)
 			f->dir[d].rng[i] = splitmix64(&seed);
+	/* Then the CE streams, so the first two stay what they were. */
+	for (int d = 0; d < 2; d++)
+		for (int i = 0; i < 4; i++)
+			f->dir[d].ce_rng[i] = splitmix64(&seed);
 	f->inner = inner;
 	f->link.ops = &fault_ops;
 	f->link.medium = inner->medium;

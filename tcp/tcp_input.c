@@ -47,6 +47,7 @@ struct tcp_seg {
 	uint32_t tw_iss;        /* TIME_WAIT reuse: ISS must exceed this */
 	bool tw_reuse;
 	bool olddup;            /* entirely old: its ACK counts, nothing else */
+	uint8_t ecn;            /* the IP ECN field (RFC 3168 5) */
 };
 
 static bool
@@ -253,6 +254,12 @@ tcp_input_listen(struct ws_stack *st, struct tcpcb *lp, struct tcp_seg *s,
 	tp->rcv_adv = tp->rcv_nxt;
 	tp->request_r_scale = tcp_wscale_for(tp->t_rcvbuf);
 	tcp_syn_options(tp, s);
+	/* RFC 3168 6.1.1: an ECN-setup SYN has both ECE and CWR. */
+	if (tp->t_ecnmode != WS_TCP_ECN_OFF &&
+	    (s->th.flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR)) {
+		tp->t_ecnflags |= TE_OK;
+		STAT_INC(st, tcp, ecn_negotiated);
+	}
 	tp->iss = tcp_new_iss(st, tp);
 	if (s->tw_reuse && SEQ_LEQ(tp->iss, s->tw_iss))
 		tp->iss = s->tw_iss + (1u << 17); /* RFC 6191: above the old */
@@ -305,6 +312,16 @@ tcp_input_synsent(struct tcpcb *tp, struct tcp_seg *s)
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = th->seq;
 	if (th->flags & TH_ACK) {
+		/*
+		 * RFC 3168 6.1.1: ECN if our SYN asked and the SYN-ACK has
+		 * ECE without CWR (with both, the peer merely reflected the
+		 * flags, as a broken stack does).
+		 */
+		if ((tp->t_ecnflags & TE_SYNSENT) &&
+		    (th->flags & (TH_ECE | TH_CWR)) == TH_ECE) {
+			tp->t_ecnflags |= TE_OK;
+			STAT_INC(st, tcp, ecn_negotiated);
+		}
 		tp->snd_wl2 = th->ack;
 		tcp_ack_rtt(tp, s);
 		tp->snd_una = th->ack;
@@ -581,6 +598,64 @@ tcp_input_syn(struct tcpcb *tp, struct tcp_seg *s)
 }
 
 /*
+ * RFC 3168 6.1.2: an ACK with ECE (never a SYN-ACK: that one negotiates)
+ * is a congestion signal like a loss, without anything to resend.  cwnd
+ * and ssthresh go down as congestion control would for a loss, at most
+ * once per window of data: not again until an ACK passes snd_max of the
+ * last reduction, nor inside a loss recovery, which has reduced for this
+ * window already.  Either way the next new data carries CWR, so that
+ * the peer stops echoing.  Returns whether cwnd was reduced.
+ */
+static bool
+tcp_ecn_ece(struct tcpcb *tp, const struct tcp_seg *s)
+{
+	struct ws_stack *st = tp->t_st;
+
+	if (!(tp->t_ecnflags & TE_OK) || !(s->th.flags & TH_ECE) ||
+	    (s->th.flags & TH_SYN) || !TCPS_HAVEESTABLISHED(tp->t_state))
+		return false;
+	STAT_INC(st, tcp, rcv_ece);
+	if (tp->t_flags & (TF_FASTRECOVERY | TF_LOSSRECOVERY)) {
+		tp->t_ecnflags |= TE_SNDCWR;
+		return false;
+	}
+	if ((tp->t_ecnflags & TE_REDUCED) &&
+	    !SEQ_GT(s->th.ack, tp->t_ecn_recover))
+		return false;
+	tcp_cwnd_reduce(tp);
+	tp->t_ecn_recover = tp->snd_max;
+	tp->t_ecnflags |= TE_REDUCED | TE_SNDCWR;
+	STAT_INC(st, tcp, ecn_reductions);
+	return true;
+}
+
+/*
+ * RFC 3168 6.1.3, the receiver: a CWR ends the echo of an earlier CE;
+ * a CE (on this segment, after its CWR) starts one.  The ACK goes at
+ * once when the echo starts, as Linux does, so that a sender with a
+ * small window hears of it soon; later CEs ride on the ACKs that go
+ * anyway (the echo is sticky), so batch coalescing is not disturbed.
+ */
+static void
+tcp_ecn_input(struct tcpcb *tp, const struct tcp_seg *s)
+{
+	struct ws_stack *st = tp->t_st;
+
+	if (!(tp->t_ecnflags & TE_OK))
+		return;
+	if (s->th.flags & TH_CWR)
+		tp->t_ecnflags &= ~TE_SNDECE;
+	if (s->ecn != IP4_ECN_CE)
+		return;
+	STAT_INC(st, tcp, rcv_ce);
+	if (!(tp->t_ecnflags & TE_SNDECE)) {
+		tp->t_ecnflags |= TE_SNDECE;
+		if (s->tlen > 0)
+			tp->t_flags |= TF_ACKNOW;
+	}
+}
+
+/*
  * RFC 9293 3.10.7.4 fifth check: the ACK field.  Returns SEG_CONT to go
  * on with the text, or an exit.
  */
@@ -591,7 +666,7 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 	const struct tcp_hdr *th = &s->th;
 	uint32_t ack = th->ack, acked, nwnd;
 	struct tcp_ackinfo ai;
-	bool ourfinisacked = false, sack;
+	bool ourfinisacked = false, sack, ecered;
 
 	if (tp->t_state == TCPS_SYN_RECEIVED) {
 		/* "If SND.UNA < SEG.ACK =< SND.NXT, enter ESTABLISHED". */
@@ -637,6 +712,7 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 		return SEG_DONE;
 	}
 
+	ecered = tcp_ecn_ece(tp, s);
 	nwnd = (uint32_t)th->win << tp->snd_scale;
 	memset(&ai, 0, sizeof(ai));
 	ai.ack = ack;
@@ -707,7 +783,8 @@ tcp_input_ack(struct tcpcb *tp, struct tcp_seg *s)
 			acked = ring_len(&tp->t_sndring);
 		}
 		tp->t_bytes_acked += acked;
-		if (!inrec && !(tp->t_flags & TF_FASTRECOVERY))
+		/* RFC 3168 6.1.2: no growth on the ACK that reduced. */
+		if (!inrec && !(tp->t_flags & TF_FASTRECOVERY) && !ecered)
 			tp->t_cc->ack(tp, acked);
 		/* Release acknowledged data; past it lies our FIN. */
 		ring_drop(&tp->t_sndring, acked);
@@ -973,6 +1050,7 @@ tcp_input_sync(struct tcpcb *tp, struct tcp_seg *s)
 		return (tp->t_flags & TF_ACKNOW) ? SEG_DROPAFTERACK : SEG_DROP;
 	if ((r = tcp_input_ack(tp, s)) != SEG_CONT)
 		return r;
+	tcp_ecn_input(tp, s);
 	tcp_input_urg(tp, s);
 	tcp_input_data(tp, s);
 	tcp_output(tp);
@@ -1027,6 +1105,7 @@ tcp_input(struct ws_stack *st, struct pkt *p, const struct ip4_info *ip)
 	s.flags = s.th.flags;
 	s.laddr = ip->dst;
 	s.faddr = ip->src;
+	s.ecn = ip->tos & IP4_ECN_MASK;
 	/*
 	 * RFC 1122 4.2.3.10: ignore segments from broadcast/multicast or
 	 * unspecified sources, and port 0: nothing may answer them.

@@ -150,6 +150,7 @@ tcp_gso_flush(struct ws_stack *st)
 	} else
 		tcp_wire_set_cksum(h, p->len, tp->t_laddr, tp->t_faddr);
 	tcp_ip_out(tp, tp->t_laddr, tp->t_faddr, &o);
+	o.tos = g->tos;
 	return ip4_output(st, p, &o);
 }
 
@@ -171,13 +172,14 @@ tcp_gso_same_hdr(const struct tcp_gso *g, const uint8_t *hb, size_t hlen)
  */
 static bool
 tcp_gso_add(struct tcpcb *tp, const uint8_t *hb, size_t hlen, uint8_t flags,
-    uint32_t seq, uint32_t off, uint32_t len, int *error)
+    uint8_t tos, uint32_t seq, uint32_t off, uint32_t len, int *error)
 {
 	struct ws_stack *st = tp->t_st;
 	struct tcp_gso *g = &st->tcp->gso;
 
 	*error = 0;
 	if (g->p != NULL && (g->tp != tp || g->closed || seq != g->next_seq ||
+	    tos != g->tos ||
 	    len > g->seglen || g->p->len + len > g->room ||
 	    !tcp_gso_same_hdr(g, hb, hlen)))
 		*error = tcp_gso_flush(st);
@@ -200,6 +202,7 @@ tcp_gso_add(struct tcpcb *tp, const uint8_t *hb, size_t hlen, uint8_t flags,
 		}
 		pkt_trim(g->p, 0);
 		g->tp = tp;
+		g->tos = tos;
 		memcpy(g->hdr, hb, hlen);
 		g->hlen = (uint32_t)hlen;
 		g->seglen = len;
@@ -220,6 +223,59 @@ tcp_gso_add(struct tcpcb *tp, const uint8_t *hb, size_t hlen, uint8_t flags,
 }
 
 /*
+ * ECN in a segment we send (RFC 3168 6.1): the ECE/CWR flags it carries
+ * (added to *flags) and its IP TOS byte.
+ */
+static uint8_t
+tcp_ecn_out(struct tcpcb *tp, uint8_t *flags, uint32_t seq, uint32_t len)
+{
+	struct ws_stack *st = tp->t_st;
+	uint8_t tos = tp->t_tos;
+
+	if (*flags & TH_RST)
+		return tos;
+	if (*flags & TH_SYN) {
+		if (*flags & TH_ACK) {
+			/* 6.1.1: the SYN-ACK says yes with ECE alone. */
+			if (tp->t_ecnflags & TE_OK)
+				*flags |= TH_ECE;
+		} else if (tp->t_ecnmode == WS_TCP_ECN_ON &&
+		    tp->t_rxtshift == 0) {
+			/*
+			 * 6.1.1: an ECN-setup SYN.  6.1.1.1: a SYN that went
+			 * unanswered may have been dropped for asking, so
+			 * the retransmissions go without (as Linux's
+			 * tcp_ecn_fallback).
+			 */
+			*flags |= TH_ECE | TH_CWR;
+			tp->t_ecnflags |= TE_SYNSENT;
+		} else
+			tp->t_ecnflags &= ~TE_SYNSENT;
+		return tos; /* 6.1.1: SYNs are never ECT */
+	}
+	if (!(tp->t_ecnflags & TE_OK))
+		return tos;
+	/* 6.1.3: ECE on every ACK until the peer's CWR. */
+	if ((tp->t_ecnflags & TE_SNDECE) && (*flags & TH_ACK))
+		*flags |= TH_ECE;
+	/*
+	 * Only new data is ECT: not pure ACKs (6.1.4), not retransmissions
+	 * (6.1.5), not window probes (6.1.6).  The CWR of a reduction
+	 * (6.1.2) goes on the first of them.
+	 */
+	if (len == 0 || SEQ_LT(seq, tp->snd_max) ||
+	    ((tp->t_flags & TF_FORCE) &&
+	    tp->t_timer[TCPT_PERSIST] != WS_TIME_NEVER))
+		return tos;
+	if (tp->t_ecnflags & TE_SNDCWR) {
+		*flags |= TH_CWR;
+		tp->t_ecnflags &= ~TE_SNDCWR;
+		STAT_INC(st, tcp, snd_cwr);
+	}
+	return (uint8_t)(tos | IP4_ECN_ECT0);
+}
+
+/*
  * Build and send one segment: flags, seq, data [off, off + len) of the
  * send ring.  Returns 0 or the error from ip4_output.
  */
@@ -233,7 +289,10 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 	struct ip4_out io;
 	struct pkt *p;
 	size_t hlen;
+	uint8_t tos;
 	int error;
+
+	tos = tcp_ecn_out(tp, &flags, seq, len);
 
 	memset(&th, 0, sizeof(th));
 	th.sport = tp->t_lport;
@@ -275,7 +334,8 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 		uint8_t hb[TCP_HDR_MAX];
 
 		tcp_wire_emit(hb, &th);
-		if (tcp_gso_add(tp, hb, hlen, flags, seq, off, len, &error))
+		if (tcp_gso_add(tp, hb, hlen, flags, tos, seq, off, len,
+		    &error))
 			return error;
 	} else if (g->p != NULL && (error = tcp_gso_flush(st)) != 0 &&
 	    error != WS_ENOBUFS && error != WS_ENOMEM)
@@ -294,6 +354,7 @@ tcp_xmit(struct tcpcb *tp, uint8_t flags, uint32_t seq, uint32_t off,
 	tcp_wire_emit(p->data, &th);
 	tcp_wire_set_cksum(p->data, p->len, tp->t_laddr, tp->t_faddr);
 	tcp_ip_out(tp, tp->t_laddr, tp->t_faddr, &io);
+	io.tos = tos;
 	return ip4_output(st, p, &io);
 }
 

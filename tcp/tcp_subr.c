@@ -112,6 +112,12 @@ tcp_newtcpcb(struct ws_stack *st)
 	tp->t_keepidle = TCP_KEEPIDLE_S;
 	tp->t_keepintvl = TCP_KEEPINTVL_S;
 	tp->t_keepcntmax = TCP_KEEPCNT;
+	/*
+	 * RFC 3168 6.1.1: answer ECN-setup SYNs but do not ask, as Linux
+	 * (tcp_ecn=2): nothing is lost against a peer that asks, and a SYN
+	 * of ours can never be the one a broken middlebox drops.
+	 */
+	tp->t_ecnmode = WS_TCP_ECN_PASSIVE;
 	tp->t_uastart = WS_TIME_NEVER;
 	TAILQ_INSERT_TAIL(&sc->all, tp, t_list);
 	sc->nconns++;
@@ -782,6 +788,7 @@ tcp_child_init(struct tcpcb *lp, struct tcpcb *tp, uint32_t laddr,
 	tp->t_uto = lp->t_uto;
 	tp->t_nosofterr = lp->t_nosofterr;
 	tp->t_nohystart = lp->t_nohystart;
+	tp->t_ecnmode = lp->t_ecnmode;
 	tp->t_laddr = laddr;
 	tp->t_lport = lport;
 	tp->t_faddr = faddr;

@@ -16,7 +16,7 @@
  * without timestamps, else 0x80 | the low 6 bits of our TSval:
  *	bits 0-3  the peer's window scale (0-14, 15: none)
  *	bit 4     SACK permitted
- *	bit 5     ECN (never set: we do not negotiate it)
+ *	bit 5     ECN (never set: cookie connections go without ECN)
  * The ACK echoes our TSval in TSecr, so those bits come back and, being
  * hashed, cannot be altered.  Without timestamps there is nowhere to
  * keep them: the SYN,ACK offers only MSS, and the connection runs

@@ -166,12 +166,22 @@ ws_tcp_setopt(struct ws_tcp *s, enum ws_tcp_opt opt, int value)
 	case WS_TCP_TOS:
 		/*
 		 * MUST-48, SHLD-21: at any time, used from the next segment
-		 * on.  The two ECN bits stay 0: we do not negotiate ECN, so
-		 * must not claim ECT (RFC 3168 6.1.1; Linux masks them too).
+		 * on.  The two ECN bits belong to TCP, not the application:
+		 * ECT only on data of an ECN connection (RFC 3168 6.1.1,
+		 * 6.1.5; Linux masks them too), added by tcp_xmit.
 		 */
 		if (value > 255)
 			return WS_EINVAL;
 		tp->t_tos = (uint8_t)(value & ~0x03);
+		return 0;
+	case WS_TCP_ECN:
+		/* RFC 3168 6.1.1: decided in the handshake. */
+		if (!tcp_fresh(tp) && tp->t_state != TCPS_LISTEN)
+			return WS_EISCONN;
+		if (value != WS_TCP_ECN_OFF && value != WS_TCP_ECN_ON &&
+		    value != WS_TCP_ECN_PASSIVE)
+			return WS_EINVAL;
+		tp->t_ecnmode = (uint8_t)value;
 		return 0;
 	case WS_TCP_TTL:
 		/* MUST-49 */

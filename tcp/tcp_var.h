@@ -105,6 +105,13 @@ ws_time_t tcp_next_deadline(const struct ws_stack *st);
 #define TCP_UNDO_LOG 16          /* retransmissions remembered for undo */
 #define TCP_OOWACK_US (500 * WS_USEC_PER_MSEC) /* ACKs to bad segments */
 
+/* tp->t_ecnflags (RFC 3168 6.1) */
+#define TE_OK 0x01         /* negotiated: data is ECT, ECE/CWR mean ECN */
+#define TE_SYNSENT 0x02    /* our SYN was ECN-setup (ECE|CWR) */
+#define TE_SNDECE 0x04     /* a CE arrived: ECE on every ACK until CWR */
+#define TE_SNDCWR 0x08     /* we reduced cwnd: CWR on the next new data */
+#define TE_REDUCED 0x10    /* t_ecn_recover is set */
+
 /* tp->t_flags */
 #define TF_ACKNOW 0x00000001     /* ack peer immediately */
 #define TF_DELACK 0x00000002     /* ack, but try to delay it */
@@ -387,7 +394,14 @@ struct tcpcb {
 	uint32_t t_keepcntmax;          /* probes before giving up */
 	int t_lastsoft;                 /* last soft error (MUST-47), 0: none */
 	bool t_nosofterr;               /* WS_TCP_SOFTERRORS 0 (SHLD-20) */
-	uint8_t t_tos;                  /* IP TOS of our segments (MUST-48) */
+	uint8_t t_tos;                  /* IP TOS of our segments (MUST-48),
+					 * ECN bits 0 */
+	/* ECN (RFC 3168 6.1). */
+	uint8_t t_ecnmode;              /* WS_TCP_ECN_* */
+	uint8_t t_ecnflags;             /* TE_* */
+	uint32_t t_ecn_recover;         /* snd_max at the last reduction on
+					 * ECE: none again until an ACK
+					 * passes it (once per window) */
 	uint8_t t_ttl;                  /* IP TTL, 0: IP's default (MUST-49) */
 	uint64_t t_uto;                 /* user timeout (R2, MUST-21), us; 0:
 					 * the retry limits */
@@ -445,6 +459,7 @@ struct tcp_softc {
 		uint32_t room;          /* payload bytes the device takes */
 		bool closed;            /* a short or PSH segment ended it */
 		uint32_t depth;         /* tcp_output() nesting; 0: off */
+		uint8_t tos;            /* IP TOS of its segments (ECT) */
 	} gso;
 };
 
@@ -565,7 +580,9 @@ void tcp_ring_set_cap(struct tcpcb *tp, struct ring *r, uint32_t cap);
 #define TCP_SC_TSMASK 0x3fu
 #define TCP_SC_WS_NONE 0xfu       /* no window scale */
 #define TCP_SC_SACK 0x10u         /* SACK permitted */
-#define TCP_SC_ECN 0x20u          /* never set: no ECN */
+#define TCP_SC_ECN 0x20u          /* never set: cookie connections go
+                                     without ECN (RFC 3168 6.1.1 lets the
+                                     SYN-ACK decline it) */
 extern const uint16_t tcp_sc_msstab[TCP_SC_NMSS];
 uint32_t tcp_sc_mssidx(uint32_t peermss);
 uint32_t tcp_sc_tsbits(int wscale, bool sack);

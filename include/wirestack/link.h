@@ -45,7 +45,9 @@ enum ws_medium {
 	/* held back behind the next frame: */ \
 	X(fault_reordered, "frames reordered on purpose (--reorder)") \
 	/* one byte flipped: */ \
-	X(fault_corrupted, "frames corrupted on purpose (--corrupt)")
+	X(fault_corrupted, "frames corrupted on purpose (--corrupt)") \
+	/* ECT(0)/ECT(1) IPv4 packet marked CE (RFC 3168 5): */ \
+	X(fault_ce, "packets marked CE on purpose (--ce)")
 
 struct ws_link_stats {
 	WS_LINK_STATS(WS_STATS_FIELD_)
@@ -224,6 +226,8 @@ struct ws_fault_config {
 	double duplicate;
 	double reorder;   /* hold a frame back behind the next one */
 	double corrupt;   /* flip one random byte */
+	double ce;        /* mark an ECN-capable IPv4 packet CE (an AQM
+	                     router's RFC 3168 5 mark) instead of dropping */
 	uint64_t seed;    /* same seed, same faults */
 	unsigned reorder_max_us; /* release a held frame after this; default 5000 */
 };

@@ -212,7 +212,13 @@ extern "C" {
 	X(persistlimit, "connections dropped: zero window too long") \
 	/* HyStart++ (RFC 9406): */ \
 	X(hystart_css, "slow starts left for CSS on a delay increase") \
-	X(hystart_spurious, "CSS found spurious: back to slow start")
+	X(hystart_spurious, "CSS found spurious: back to slow start") \
+	/* ECN (RFC 3168): */ \
+	X(ecn_negotiated, "connections that negotiated ECN") \
+	X(rcv_ce, "segments received with CE (congestion experienced)") \
+	X(snd_cwr, "segments sent with CWR") \
+	X(ecn_reductions, "cwnd reductions on ECE") \
+	X(rcv_ece, "ACKs received with ECE")
 
 /* Every counter is a uint64_t (the unit tests rely on it). */
 #define WS_STATS_FIELD_(name, desc) uint64_t name;

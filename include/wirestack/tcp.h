@@ -59,13 +59,21 @@ enum ws_tcp_opt {
 	WS_TCP_SOFTERRORS,    /* 1 (default): note soft errors for
 	                         ws_tcp_soft_error(); 0: do not */
 	WS_TCP_TOS,           /* IP TOS byte (DS field, RFC 2474) of our
-	                         segments, 0-255; the ECN bits are cleared;
-	                         at any time */
+	                         segments, 0-255; the ECN bits are ours
+	                         (ECT(0) on data when ECN is on); at any
+	                         time */
 	WS_TCP_TTL,           /* IP TTL of our segments, 1-255; 0: the
 	                         default (64); at any time */
 	WS_TCP_HYSTART,       /* 1 (default): HyStart++ (RFC 9406) ends the
 	                         first slow start on a delay increase; 0: off */
+	WS_TCP_ECN,           /* ECN (RFC 3168): WS_TCP_ECN_* ; before
+	                         connect/listen */
 };
+
+#define WS_TCP_ECN_OFF 0      /* never: plain SYNs, SYN-ACKs without ECE */
+#define WS_TCP_ECN_ON 1       /* ask for it in our SYNs, accept it */
+#define WS_TCP_ECN_PASSIVE 2  /* accept an ECN-setup SYN, never ask (the
+                                 default, Linux's tcp_ecn=2) */
 
 #define WS_TCP_CC_NEWRENO 0   /* RFC 5681, RFC 6582 */
 #define WS_TCP_CC_CUBIC 1     /* RFC 9438 (the default) */

@@ -25,7 +25,7 @@ head -c $((SIZE_MB * 1024 * 1024)) /dev/urandom >"$TMP/in" ||
 	hard_error "no random data"
 
 # Capture SYNs on the kernel's side for the whole test.
-spawn CAP "$TMP/tcpdump.log" b tcpdump -i wsb0 -n -U -w "$TMP/syn.pcap" \
+spawn CAP "$TMP/tcpdump.log" b tcpdump -i wsb0 -n -U --immediate-mode -w "$TMP/syn.pcap" \
     'tcp[tcpflags] & tcp-syn != 0'
 wait_log "$TMP/tcpdump.log" "listening on" 10 "$CAP"
 

@@ -1,6 +1,8 @@
 /*
  * TCP through the fault injector: seeded loss, duplication, reordering
- * and corruption.  Every transfer must complete byte-exact.
+ * and corruption.  Every transfer must complete byte-exact.  CE marks
+ * instead of drops (an AQM router, RFC 3168) slow an ECN connection down
+ * without a single retransmission.
  */
 #include "config.h"
 
@@ -14,7 +16,47 @@ struct fault_case {
 	size_t len;
 	bool ether;
 	bool gso;       /* the device offers segmentation offload */
+	double ce;      /* CE marks on ECT packets */
+	bool ecn;       /* the client asks for ECN (the server answers) */
 };
+
+/*
+ * With ECN the marks are echoed and answered: both ends saw CE, reduced
+ * on ECE and sent CWR, and nothing was resent (a mark is not a loss).
+ * Without it nothing is ECT, so the marker finds nothing to mark.
+ */
+static void
+check_ce(const struct fault_case *fc, const struct wt_pair *p,
+    const struct ws_stats *sa, const struct ws_stats *sb)
+{
+	uint64_t marks = p->la->stats.fault_ce + p->lb->stats.fault_ce;
+
+	print_message("# %s: %llu CE marks, reductions A %llu B %llu, CWR A "
+	    "%llu B %llu, resent %llu\n", fc->name, (unsigned long long)marks,
+	    (unsigned long long)sa->tcp.ecn_reductions,
+	    (unsigned long long)sb->tcp.ecn_reductions,
+	    (unsigned long long)sa->tcp.snd_cwr,
+	    (unsigned long long)sb->tcp.snd_cwr,
+	    (unsigned long long)(sa->tcp.sndrexmitpack +
+	    sb->tcp.sndrexmitpack));
+	if (!fc->ecn) {
+		assert_int_equal(marks, 0);
+		assert_int_equal(sa->tcp.ecn_negotiated +
+		    sb->tcp.ecn_negotiated, 0);
+		return;
+	}
+	assert_int_equal(sa->tcp.ecn_negotiated, 1);
+	assert_int_equal(sb->tcp.ecn_negotiated, 1);
+	assert_true(marks > 0);
+	assert_int_equal(sa->tcp.rcv_ce + sb->tcp.rcv_ce, marks);
+	assert_true(sa->tcp.ecn_reductions > 0 && sb->tcp.ecn_reductions > 0);
+	assert_true(sa->tcp.snd_cwr > 0 && sb->tcp.snd_cwr > 0);
+	/* At most one reduction per mark, and per CWR sent. */
+	assert_true(sa->tcp.ecn_reductions <= sb->tcp.rcv_ce);
+	assert_true(sa->tcp.snd_cwr <= sa->tcp.ecn_reductions);
+	assert_int_equal(sa->tcp.sndrexmitpack + sb->tcp.sndrexmitpack, 0);
+	assert_int_equal(sa->tcp.fastrexmit + sb->tcp.fastrexmit, 0);
+}
 
 static void
 run_case(const struct fault_case *fc)
@@ -46,6 +88,7 @@ run_case(const struct fault_case *fc)
 	o.fault_cfg.duplicate = fc->dup;
 	o.fault_cfg.reorder = fc->reorder;
 	o.fault_cfg.corrupt = fc->corrupt;
+	o.fault_cfg.ce = fc->ce;
 	o.fault_cfg.seed = wt_seed(42);
 	o.mem.delay_us = 1000;
 	o.mem.rate_bps = 100000000;
@@ -61,6 +104,9 @@ run_case(const struct fault_case *fc)
 	assert_int_equal(ws_tcp_open(p.b, &cn.l), 0);
 	assert_int_equal(ws_tcp_listen(cn.l, TP_PORT, 8), 0);
 	assert_int_equal(ws_tcp_open(p.a, &cn.c), 0);
+	if (fc->ecn)
+		assert_int_equal(ws_tcp_setopt(cn.c, WS_TCP_ECN,
+		    WS_TCP_ECN_ON), 0);
 	assert_int_equal(ws_tcp_connect(cn.c, WT_ADDR_B, TP_PORT),
 	    WS_EINPROGRESS);
 	assert_true(wt_pair_run(&p, tp_accepted, &cn, 60 * SEC));
@@ -86,6 +132,8 @@ run_case(const struct fault_case *fc)
 		    (unsigned long long)sa.tcp.sndgso);
 	} else
 		assert_int_equal(sa.tcp.sndgso + sb.tcp.sndgso, 0);
+	if (fc->ce > 0)
+		check_ce(fc, &p, &sa, &sb);
 	if (fc->corrupt > 0)
 		assert_true(sa.tcp.rcvbadsum + sb.tcp.rcvbadsum +
 		    sa.ip4.badsum + sb.ip4.badsum + sa.ip4.badlen +
@@ -119,6 +167,10 @@ CASE(test_gso_clean, "gso", .len = 4u << 20, .ether = true, .gso = true)
 CASE(test_gso_all, "gso_all", .drop = 0.02, .dup = 0.02, .reorder = 0.02,
     .corrupt = 0.01, .len = 1u << 20, .ether = true, .gso = true)
 CASE(test_gso_ip_loss, "gso_ip", .drop = 0.05, .len = 1u << 20, .gso = true)
+CASE(test_ce, "ce", .ce = 0.02, .len = 1u << 20, .ecn = true)
+CASE(test_ce_no_ecn, "ce_noecn", .ce = 0.02, .len = 256u << 10)
+CASE(test_gso_ce, "gso_ce", .ce = 0.02, .len = 1u << 20, .ether = true,
+    .gso = true, .ecn = true)
 
 int
 main(void)
@@ -135,6 +187,9 @@ main(void)
 		cmocka_unit_test(test_gso_clean),
 		cmocka_unit_test(test_gso_all),
 		cmocka_unit_test(test_gso_ip_loss),
+		cmocka_unit_test(test_ce),
+		cmocka_unit_test(test_ce_no_ecn),
+		cmocka_unit_test(test_gso_ce),
 	};
 
 	return cmocka_run_group_tests_name("tcp_pair_fault", tests, NULL, NULL);

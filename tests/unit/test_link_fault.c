@@ -19,6 +19,7 @@
 #include <wirestack/err.h>
 #include <wirestack/link.h>
 
+#include "core/cksum.h"
 #include "core/endian.h"
 #include "tests/lib/harness.h"
 
@@ -524,6 +525,108 @@ test_corrupt_ip_medium(void **state)
 	rig_close(&r);
 }
 
+/* An Ethernet frame with an IPv4 header of TOS `tos` (checksum right). */
+static void
+make_ip_frame(uint8_t *f, uint8_t tos, uint32_t seq)
+{
+	make_frame(f, seq);
+	memmove(f + 34, f + 14, FLEN - 34); /* the number after the header */
+	memset(f + 14, 0, 20);
+	f[14] = 0x45;
+	f[15] = tos;
+	be16_store(f + 16, FLEN - 14);
+	f[22] = 64;
+	f[23] = 17;
+	be32_store(f + 26, 0x0a000001);
+	be32_store(f + 30, 0x0a000002);
+	be16_store(f + 24, cksum(f + 14, 20));
+}
+
+/*
+ * CE marking (RFC 3168 5): ECT(0) and ECT(1) packets become CE with the
+ * header checksum still right, in both directions; not-ECT and CE
+ * packets, and frames that are not IPv4, pass untouched.
+ */
+static void
+test_ce_marks(void **state)
+{
+	static const uint8_t tos_in[] = { 0x00, 0x02, 0x01, 0x03, 0xb8, 0xba };
+	static const uint8_t tos_out[] = { 0x00, 0x03, 0x03, 0x03, 0xb8, 0xbb };
+	struct ws_fault_config cfg = { .ce = 1.0, .seed = 3 };
+	struct rx_log tx, rx;
+	struct rig r;
+	uint8_t f[FLEN];
+
+	(void)state;
+	rig_open(&r, &cfg, WS_MEDIUM_ETHERNET);
+	log_init(&tx);
+	log_init(&rx);
+	for (uint32_t i = 0; i < sizeof(tos_in); i++) {
+		make_ip_frame(f, tos_in[i], i);
+		assert_int_equal(ws_link_send(r.fa, T0, f, FLEN), 0);
+		assert_int_equal(ws_link_send(r.b, T0, f, FLEN), 0);
+	}
+	/* Not IPv4 (ARP): left alone even with ECT-looking bits. */
+	make_frame(f, 99);
+	f[13] = 0x06;
+	f[15] = 0x02;
+	assert_int_equal(ws_link_send(r.fa, T0, f, FLEN), 0);
+	while (ws_link_recv(r.b, T0, rx_record, &tx, 64) > 0)
+		;
+	while (ws_link_recv(r.fa, T0, rx_record, &rx, 64) > 0)
+		;
+	assert_int_equal(tx.n, sizeof(tos_in) + 1);
+	assert_int_equal(rx.n, sizeof(tos_in));
+	for (unsigned i = 0; i < sizeof(tos_in); i++) {
+		struct rx_log *l[2] = { &tx, &rx };
+
+		for (int k = 0; k < 2; k++) {
+			make_ip_frame(f, tos_out[i], i);
+			assert_int_equal(l[k]->frames[i][15], tos_out[i]);
+			assert_int_equal(cksum(l[k]->frames[i] + 14, 20), 0);
+			assert_memory_equal(l[k]->frames[i], f, FLEN);
+		}
+	}
+	assert_int_equal(tx.frames[sizeof(tos_in)][15], 0x02);
+	assert_int_equal(r.fa->stats.fault_ce, 2 * 3);
+	log_free(&tx);
+	log_free(&rx);
+	rig_close(&r);
+}
+
+/* CE marks have their own random stream: the drops of a seed stay put. */
+static void
+test_ce_keeps_other_faults(void **state)
+{
+	struct ws_fault_config cfg = { .drop = 0.3, .seed = 11 };
+	struct rx_log tx[2], rx[2];
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct rig r;
+
+		cfg.ce = k == 0 ? 0.0 : 0.6;
+		rig_open(&r, &cfg, WS_MEDIUM_ETHERNET);
+		log_init(&tx[k]);
+		log_init(&rx[k]);
+		exchange(&r, 500, &tx[k], &rx[k]);
+		/* make_frame's frames are IPv4 by type only: version 0. */
+		assert_int_equal(r.fa->stats.fault_ce, 0);
+		rig_close(&r);
+	}
+	assert_int_equal(tx[0].n, tx[1].n);
+	assert_int_equal(rx[0].n, rx[1].n);
+	assert_true(tx[0].n < 450 && tx[0].n > 250);
+	for (unsigned i = 0; i < tx[0].n; i++)
+		assert_int_equal(seq_of(&tx[0], i), seq_of(&tx[1], i));
+	for (unsigned i = 0; i < rx[0].n; i++)
+		assert_int_equal(seq_of(&rx[0], i), seq_of(&rx[1], i));
+	for (int k = 0; k < 2; k++) {
+		log_free(&tx[k]);
+		log_free(&rx[k]);
+	}
+}
+
 static void
 test_close_holding(void **state)
 {
@@ -604,6 +707,10 @@ test_bad_config(void **state)
 	assert_int_equal(ws_link_fault_wrap(&w, a, &cfg), WS_EINVAL);
 	cfg.corrupt = NAN;
 	assert_int_equal(ws_link_fault_wrap(&w, a, &cfg), WS_EINVAL);
+	cfg.corrupt = 0;
+	cfg.ce = 1.01;
+	assert_int_equal(ws_link_fault_wrap(&w, a, &cfg), WS_EINVAL);
+	cfg.ce = 0;
 	assert_int_equal(ws_link_fault_wrap(&w, NULL, NULL), WS_EINVAL);
 	/* On failure the caller still owns the inner device. */
 	assert_int_equal(ws_link_send(a, T0, (const uint8_t[60]){ 0 }, 60), 0);
@@ -629,6 +736,8 @@ main(void)
 		cmocka_unit_test(test_reorder_timeout),
 		cmocka_unit_test(test_rx_respects_max),
 		cmocka_unit_test(test_corrupt_ip_medium),
+		cmocka_unit_test(test_ce_marks),
+		cmocka_unit_test(test_ce_keeps_other_faults),
 		cmocka_unit_test(test_close_holding),
 		cmocka_unit_test(test_send_from_rx_callback),
 		cmocka_unit_test(test_bad_config),
