@@ -114,6 +114,21 @@ tcp_sndring_copy(struct tcpcb *tp, uint8_t *dst, uint32_t off, uint32_t len)
 }
 
 /*
+ * Payload bytes of a full-sized segment that carries optlen bytes of
+ * options: t_maxseg already has the timestamp option taken out (RFC 7323
+ * 3.2), other options come out of the rest.  0 when the options leave no
+ * room.
+ */
+static uint32_t
+tcp_seg_maxdata(const struct tcpcb *tp, uint32_t optlen)
+{
+	uint32_t total = tp->t_maxseg + ((tp->t_flags & TF_TSOK) == TF_TSOK ?
+	    TCPOLEN_TS + 2 : 0);
+
+	return total > optlen ? total - optlen : 0;
+}
+
+/*
  * Segmentation offload.  When the device cuts super-segments itself
  * (link gso_max; Linux's GSO through PACKET_VNET_HDR), consecutive data
  * segments of one connection that tcp_output() sends in one call are
@@ -185,12 +200,11 @@ tcp_gso_add(struct tcpcb *tp, const uint8_t *hb, size_t hlen, uint8_t flags,
 		*error = tcp_gso_flush(st);
 	if (g->p == NULL) {
 		uint32_t room = ip4_gso_maxpayload(st) - (uint32_t)hlen;
-		uint32_t full = tp->t_maxseg + ((tp->t_flags & TF_TSOK) ==
-		    TF_TSOK ? TCPOLEN_TS + 2 : 0);
+		uint32_t full = tcp_seg_maxdata(tp,
+		    (uint32_t)(hlen - TCP_HDR_MIN));
 
 		/* Only a full-sized segment starts one. */
-		if (full <= hlen - TCP_HDR_MIN ||
-		    len != full - (uint32_t)(hlen - TCP_HDR_MIN))
+		if (full == 0 || len != full)
 			return false;
 		/* Room for whole segments only: the last one may be short. */
 		room -= room % len;
@@ -438,9 +452,8 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, uint32_t len, uint32_t *sent)
 		return 0;
 	tcp_fill_opts(tp, flags, &o);
 	optlen = (uint32_t)tcp_wire_optlen(&o);
-	maxlen = tp->t_maxseg + ((tp->t_flags & TF_TSOK) == TF_TSOK ?
-	    TCPOLEN_TS + 2 : 0);
-	maxlen = maxlen > optlen ? maxlen - optlen : 1;
+	if ((maxlen = tcp_seg_maxdata(tp, optlen)) == 0)
+		maxlen = 1;
 	dlen = off < buffered ? umin(len, buffered - off) : 0;
 	dlen = umin(dlen, maxlen);
 	/*
@@ -562,7 +575,6 @@ tcp_output_loop(struct tcpcb *tp)
 		uint32_t dstart = tcp_snd_data_start(tp);
 		uint32_t buffered = ring_len(&tp->t_sndring);
 		uint32_t off, win, len, optlen, maxlen, rwin, adv;
-		uint32_t mss_total;
 		uint8_t flags = tcp_outflags[tp->t_state];
 		bool idle = tp->snd_max == tp->snd_una;
 		bool sendit = false, sendalot = false;
@@ -649,9 +661,8 @@ tcp_output_loop(struct tcpcb *tp)
 
 		tcp_fill_opts(tp, flags, &o);
 		optlen = (uint32_t)tcp_wire_optlen(&o);
-		mss_total = tp->t_maxseg +
-		    ((tp->t_flags & TF_TSOK) == TF_TSOK ? TCPOLEN_TS + 2 : 0);
-		maxlen = mss_total > optlen ? mss_total - optlen : 1;
+		if ((maxlen = tcp_seg_maxdata(tp, optlen)) == 0)
+			maxlen = 1;
 		if (len > maxlen) {
 			len = maxlen;
 			sendalot = true;
