@@ -28,18 +28,14 @@
 #define IPPROTO_TCP_NUM 6
 
 int
-link_gso_segment(const struct ws_link_frame *f, enum ws_medium medium,
-    link_gso_emit_fn emit, void *arg)
+link_gso_parse(const struct ws_link_frame *f, enum ws_medium medium,
+    struct link_gso_hdrs *h)
 {
 	size_t l2 = medium == WS_MEDIUM_ETHERNET ? 14 : 0;
-	size_t ihl, thl, hdrs, payload, gso = f->gso_size, off;
 	const uint8_t *in = f->data;
-	uint32_t src, dst, seq;
-	uint16_t id;
-	uint8_t flags, *seg;
-	int error = 0;
+	size_t ihl, thl;
 
-	if (gso == 0 || f->len < l2 + 20)
+	if (f->gso_size == 0 || f->len < l2 + 20)
 		return WS_EINVAL;
 	if (l2 != 0 && be16_load(in + 12) != ETHERTYPE_IPV4)
 		return WS_EINVAL;
@@ -49,11 +45,33 @@ link_gso_segment(const struct ws_link_frame *f, enum ws_medium medium,
 	    be16_load(in + l2 + 2) != f->len - l2)
 		return WS_EINVAL;
 	thl = (size_t)(in[l2 + ihl + 12] >> 4) * 4;
-	hdrs = l2 + ihl + thl;
-	if (thl < 20 || f->len < hdrs)
+	/* Headers only, no payload to cut, is no super-segment either. */
+	if (thl < 20 || f->len <= l2 + ihl + thl)
 		return WS_EINVAL;
-	if (f->len == hdrs)
-		return WS_EINVAL;
+	h->l3 = l2;
+	h->l4 = l2 + ihl;
+	h->len = l2 + ihl + thl;
+	return 0;
+}
+
+int
+link_gso_segment(const struct ws_link_frame *f, enum ws_medium medium,
+    link_gso_emit_fn emit, void *arg)
+{
+	struct link_gso_hdrs h;
+	size_t l2, ihl, thl, hdrs, payload, gso = f->gso_size, off;
+	const uint8_t *in = f->data;
+	uint32_t src, dst, seq;
+	uint16_t id;
+	uint8_t flags, *seg;
+	int error = 0;
+
+	if ((error = link_gso_parse(f, medium, &h)) != 0)
+		return error;
+	l2 = h.l3;
+	ihl = h.l4 - h.l3;
+	hdrs = h.len;
+	thl = hdrs - h.l4;
 	payload = f->len - hdrs;
 	src = be32_load(in + l2 + 12);
 	dst = be32_load(in + l2 + 16);

@@ -38,6 +38,21 @@ int ether_output(struct ws_stack *st, struct pkt *p, const uint8_t dst[6],
 void link_seterr(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Where a super-segment's headers start and end (bytes from the frame). */
+struct link_gso_hdrs {
+	size_t l3;   /* the IPv4 header */
+	size_t l4;   /* the TCP header */
+	size_t len;  /* all headers; the payload follows */
+};
+
+/*
+ * Check that f (gso_size != 0) is a TCP/IPv4 super-segment of that
+ * medium with payload after its headers, and locate the headers.
+ * Returns 0 or WS_EINVAL; never reads past f->len.
+ */
+int link_gso_parse(const struct ws_link_frame *f, enum ws_medium medium,
+    struct link_gso_hdrs *h);
+
 /* Receives each segment link_gso_segment() cuts; non-zero stops it. */
 typedef int (*link_gso_emit_fn)(void *arg, const uint8_t *frame, size_t len);
 

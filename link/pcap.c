@@ -187,24 +187,18 @@ pcap_link_send(struct ws_link *l, ws_time_t now, const uint8_t *frame,
 static bool
 vnet_hdr_fill(struct virtio_net_hdr *vh, const struct ws_link_frame *f)
 {
-	size_t ihl, thl;
+	struct link_gso_hdrs h;
 
 	memset(vh, 0, sizeof(*vh));
 	if (f->gso_size == 0)
 		return true; /* complete frame, checksums done */
-	if (f->len < ETHER_HDR_LEN + 40)
-		return false;
-	ihl = (size_t)(f->data[ETHER_HDR_LEN] & 0x0f) * 4;
-	if (ihl < 20 || f->len < ETHER_HDR_LEN + ihl + 20)
-		return false;
-	thl = (size_t)(f->data[ETHER_HDR_LEN + ihl + 12] >> 4) * 4;
-	if (thl < 20 || f->len <= ETHER_HDR_LEN + ihl + thl)
+	if (link_gso_parse(f, WS_MEDIUM_ETHERNET, &h) != 0)
 		return false;
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	vh->hdr_len = (uint16_t)(ETHER_HDR_LEN + ihl + thl);
+	vh->hdr_len = (uint16_t)h.len;
 	vh->gso_size = f->gso_size;
-	vh->csum_start = (uint16_t)(ETHER_HDR_LEN + ihl);
+	vh->csum_start = (uint16_t)h.l4;
 	vh->csum_offset = 16; /* the TCP checksum field */
 	return true;
 }
